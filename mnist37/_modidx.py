@@ -17,4 +17,10 @@ d = { 'settings': { 'branch': 'main',
                               'mnist37.data.load_sample_arrays': ('data.html#load_sample_arrays', 'mnist37/data.py'),
                               'mnist37.data.mnist_sample': ('data.html#mnist_sample', 'mnist37/data.py'),
                               'mnist37.data.packaged_data': ('data.html#packaged_data', 'mnist37/data.py'),
-                              'mnist37.data.sample_problems': ('data.html#sample_problems', 'mnist37/data.py')}}}
+                              'mnist37.data.sample_problems': ('data.html#sample_problems', 'mnist37/data.py')},
+            'mnist37.sgd': { 'mnist37.sgd.apply_step': ('sgd.html#apply_step', 'mnist37/sgd.py'),
+                             'mnist37.sgd.mse': ('sgd.html#mse', 'mnist37/sgd.py'),
+                             'mnist37.sgd.quadratic': ('sgd.html#quadratic', 'mnist37/sgd.py')},
+            'mnist37.similarity': { 'mnist37.similarity.is_3': ('pixel_similarity.html#is_3', 'mnist37/similarity.py'),
+                                    'mnist37.similarity.mnist_distance': ( 'pixel_similarity.html#mnist_distance',
+                                                                           'mnist37/similarity.py')}}}
