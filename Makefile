@@ -23,5 +23,9 @@ test: $(BIN)/.installed
 	$(BIN)/nbdev-test --timing --n-workers 2
 	$(BIN)/pytest -q tests
 
+# The website: every notebook rendered with its saved outputs (never re-run) into _docs/, offline.
+docs: $(BIN)/.installed
+	$(BIN)/python tools/build_docs.py
+
 clean-env:
 	rm -rf $(VENV)
