@@ -10,7 +10,7 @@ from build_docs import add_docments, project_settings, setup_mathml  # noqa: E40
 _s = project_settings(ROOT)
 project = _s['name']
 author = f'{project} developers'
-copyright = f'{author}'
+copyright = f'{author}, under the Apache 2.0 licence'
 html_title = project
 release = version = __import__(_s['package']).__version__
 
@@ -53,6 +53,9 @@ html_theme_options = {
     'show_toc_level': 2,
     'home_page_in_toc': True,
     'logo': {'text': project},
+    'footer_content_items': ['copyright.html', 'extra-footer.html'],
+    'extra_footer': 'Made from the <a href="https://nbdev.fast.ai">nbdev</a> notebooks in <code>nbs/</code> '
+                    'with Sphinx and myst-nb.',
 }
 
 

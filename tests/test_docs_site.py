@@ -201,3 +201,18 @@ def test_search_finds_an_exported_function(browser, site, opened):
     links = _search(browser, site, fn)
     pages_found = [h.split('#')[0].split('?')[0].rsplit('/', 1)[-1] for h in links]
     assert f'{page}.html' in pages_found, f'searching {fn!r} gave {links}, not the {page} chapter'
+
+@pytest.mark.parametrize('name', pages())
+def test_internal_links_resolve(opened, name, site):
+    "Every link within the site leads to a page that exists, and to an anchor on it that exists"
+    from urllib.parse import urlsplit, unquote
+    hrefs = opened[name].page.locator('a[href]').evaluate_all('els => els.map(e => e.href)')
+    bad = []
+    for h in hrefs:
+        u = urlsplit(h)
+        if f'{u.scheme}://{u.netloc}' != site: continue
+        f = DOCS/unquote(u.path).lstrip('/')
+        if f.is_dir(): f = f/'index.html'
+        if not f.exists(): bad.append(h); continue
+        if u.fragment and f.suffix == '.html' and f'id="{unquote(u.fragment)}"' not in f.read_text(errors='replace'): bad.append(h)
+    assert not bad, f'{name}.html has broken links: {sorted(set(bad))}'

@@ -84,13 +84,14 @@ def run_links_source(nb_path:str, repo:str, branch:str='main', download:str|None
     if download: links.append(f'{{download}}`Download the notebook <{download}>`')
     return '{.run-links}\nRun this chapter yourself: ' + ' · '.join(links)
 
-# Quarto cell options that mean something for a page, and the myst-nb tag each becomes
+# Quarto cell options that mean something for a page, and the myst-nb tag each becomes (nbdev reads `: true` as '')
 _option_tags = {('echo', 'false'): 'remove-input', ('output', 'false'): 'remove-output',
-                ('include', 'false'): 'remove-cell', ('code-fold', 'true'): 'hide-input', ('code-fold', 'show'): 'hide-input'}
+                ('include', 'false'): 'remove-cell', ('code-fold', ''): 'hide-input', ('code-fold', 'true'): 'hide-input',
+                ('code-fold', 'show'): 'hide-input'}
 
 def cell_tags(directives:dict) -> list:
     "myst-nb tags for a code cell's nbdev/Quarto `directives` (`{'echo': 'false'}` -> `['remove-input']`)"
-    return [t for (k, v), t in _option_tags.items() if str(directives.get(k, '')).lower() == v]
+    return sorted({t for (k, v), t in _option_tags.items() if k in directives and str(directives[k]).lower() == v})
 
 _re_dir_line = re.compile(r'^\s*#\s*\|.*$\n?', re.MULTILINE)
 
