@@ -51,7 +51,7 @@ html_theme_options = {
     'use_download_button': False,
     'use_fullscreen_button': False,
     'show_toc_level': 2,
-    'home_page_in_toc': True,
+    'home_page_in_toc': False,  # the logo and name lead home; the landing page's title is the same name
     'logo': {'text': project},
     'footer_content_items': ['copyright.html', 'extra-footer.html'],
     'extra_footer': 'Made from the <a href="https://nbdev.fast.ai">nbdev</a> notebooks in <code>nbs/</code> '

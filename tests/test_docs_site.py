@@ -185,22 +185,27 @@ def _search(browser, site, term):
         return links
     finally: pg.close()
 
-def _a_defined_function():
-    "(function name, page) for an exported function defined in the last chapter that exports one"
+def _chapter_functions():
+    "`[(function, page)]`: one exported function per chapter that exports any (`mnist_loss` for its chapter)"
     import inspect, importlib
-    for name, nb in reversed(chapters()):
-        mod = build_docs.notebook_module(__import__('fastcore.nbio', fromlist=['read_nb']).read_nb(nb))
+    from fastcore.nbio import read_nb
+    res = []
+    for name, nb in chapters():
+        mod = build_docs.notebook_module(read_nb(nb))
         if not mod: continue
         m = importlib.import_module(f'mnist37.{mod}')
         fns = [n for n in getattr(m, '__all__', []) if inspect.isfunction(getattr(m, n, None)) and not n.startswith('_')]
-        if fns: return ('mnist_loss' if 'mnist_loss' in fns else fns[0]), name
-    pytest.fail('no chapter exports a function')
+        if fns: res.append(('mnist_loss' if 'mnist_loss' in fns else fns[0], name))
+    return res
 
-def test_search_finds_an_exported_function(browser, site, opened):
-    fn, page = _a_defined_function()
-    links = _search(browser, site, fn)
-    pages_found = [h.split('#')[0].split('?')[0].rsplit('/', 1)[-1] for h in links]
-    assert f'{page}.html' in pages_found, f'searching {fn!r} gave {links}, not the {page} chapter'
+def test_search_finds_exported_functions(browser, site, opened):
+    "Typing an exported function's name in the search box lists the chapter that defines it (mnist_loss: linear)"
+    found = _chapter_functions()
+    assert found, 'no chapter exports a function'
+    for fn, page in found:
+        links = _search(browser, site, fn)
+        pages_found = [h.split('#')[0].split('?')[0].rsplit('/', 1)[-1] for h in links]
+        assert f'{page}.html' in pages_found, f'searching {fn!r} gave {links}, not the {page} chapter'
 
 @pytest.mark.parametrize('name', pages())
 def test_internal_links_resolve(opened, name, site):
@@ -216,3 +221,16 @@ def test_internal_links_resolve(opened, name, site):
         if not f.exists(): bad.append(h); continue
         if u.fragment and f.suffix == '.html' and f'id="{unquote(u.fragment)}"' not in f.read_text(errors='replace'): bad.append(h)
     assert not bad, f'{name}.html has broken links: {sorted(set(bad))}'
+
+def test_every_other_page_loads_cleanly(browser, site, opened):
+    "The pages Sphinx adds (index of names, search, highlighted source) load without errors or leftover syntax"
+    names = [p.relative_to(DOCS).with_suffix('').as_posix() for p in DOCS.rglob('*.html')]
+    others = sorted(n for n in names if n not in opened and not n.startswith('_static/'))  # _static: theme parts
+    assert 'genindex' in others and 'search' in others
+    for n in others:
+        pg = Page(browser, site, n)
+        try:
+            assert pg.errors == [], f'{n}.html: {pg.errors}'
+            assert 'mnist37' in pg.page.title()
+            assert '#|' not in pg.page.locator('body').inner_text(), f'{n}.html shows #|'
+        finally: pg.close()
