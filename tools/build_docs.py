@@ -330,7 +330,7 @@ def write_nb_json(d:dict, path:Path):
     import json
     path.write_text(json.dumps(d, indent=1, ensure_ascii=False))
 
-def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', nbs:Path=ROOT/'nbs', quiet:bool=False) -> Path:
+def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', nbs:Path=ROOT/'nbs', quiet:bool=False, verbose:bool=False) -> Path:
     "Process every notebook in `nbs` into `proc`, then render the site into `out` with Sphinx"
     from sphinx.cmd.build import build_main
     t0 = time.perf_counter()
@@ -376,20 +376,22 @@ def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', nbs:Path=ROOT/'nbs', qu
     # myst-nb writes output images beside the output folder, so render inside `proc` and move the result
     html = proc/'.html'
     args = ['-b', 'html', '-c', str(ROOT/'docs'), '-d', str(proc/'.doctrees'), str(proc), str(html)]
-    if quiet: args.insert(0, '-q')
+    if not verbose: args.insert(0, '-q')  # Sphinx's warnings still show
     rc = build_main(args)
     if rc: raise SystemExit(f'sphinx-build failed (exit {rc})')
     if out.exists(): shutil.rmtree(out)
     shutil.move(html, out)
     (out/'.nojekyll').touch()  # GitHub Pages: serve `_static/` as is
-    if not quiet: print(f'Built {len(list(out.glob("*.html")))} pages into {out} in {time.perf_counter()-t0:.1f}s')
+    if not quiet: print(f'Built {len(pages)+2} pages (the landing page, {len(pages)} chapters, the API reference) '
+                        f'into {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/ in {time.perf_counter()-t0:.0f}s')
     return out
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--out', type=Path, default=ROOT/'_docs', help='where to write the site (default: _docs/)')
     ap.add_argument('-q', '--quiet', action='store_true', help='print only warnings and errors')
+    ap.add_argument('-v', '--verbose', action='store_true', help="show Sphinx's progress too")
     a = ap.parse_args(argv)
-    build(out=a.out.resolve(), quiet=a.quiet)
+    build(out=a.out.resolve(), quiet=a.quiet, verbose=a.verbose)
 
 if __name__ == '__main__': main()
