@@ -1,0 +1,60 @@
+"""Every notebook in nbs/, run top to bottom in a real Jupyter kernel, one fresh kernel per notebook.
+
+`nbdev-test` runs notebooks in its own in-process shell. Readers, `jupyter nbconvert` and the docs build use ipykernel
+instead, and a few things behave differently there (display hooks, the inline matplotlib backend, fastai's HTML progress
+bars), so this test runs each notebook the way a reader would. It leaves out exactly the cells `nbdev-test` leaves out:
+those flagged with one of the project's `tst_flags` (`slow`, `notest`), cells marked `#| eval: false`, and whole notebooks
+whose front matter says `skip_exec`. Notebooks whose names start with `_` are scratch and are not run.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip('nbformat')
+nbclient = pytest.importorskip('nbclient')
+from nbdev.config import get_config
+from nbdev.test import nb_test_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT/'nbs'
+NOTEBOOKS = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith('_'))
+
+
+def _skip_flags():
+    flags = get_config(ROOT).tst_flags or ''
+    return flags.split() if isinstance(flags, str) else list(flags)
+
+
+def runnable_notebook(path:Path):
+    "The notebook at `path` with only the cells nbdev-test would run (markdown kept, so errors point at familiar places)"
+    keep = {c.idx_ for c in nb_test_cells(path, _skip_flags())}
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for i, c in enumerate(nb.cells) if c.cell_type != 'code' or i in keep]
+    return nb, len(keep)
+
+
+def test_notebooks_found():
+    assert len(NOTEBOOKS) >= 6, f'expected the chapter notebooks in {NBS}, found {[p.name for p in NOTEBOOKS]}'
+
+
+def test_flagged_cells_are_left_out(tmp_path):
+    "Cells flagged `slow` or `notest`, or marked `eval: false`, are dropped; other code and markdown cells stay"
+    v4 = nbformat.v4
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell('# T'), v4.new_code_cell('x = 1'),
+                                v4.new_code_cell('#| slow\nraise RuntimeError'), v4.new_code_cell('#| notest\nraise RuntimeError'),
+                                v4.new_code_cell('#| eval: false\nraise RuntimeError'), v4.new_code_cell('y = 2')])
+    nbformat.write(nb, tmp_path/'probe.ipynb')
+    kept, n_code = runnable_notebook(tmp_path/'probe.ipynb')
+    assert [c.source for c in kept.cells] == ['# T', 'x = 1', 'y = 2'] and n_code == 2
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_in_kernel(path, monkeypatch):
+    nb, n_code = runnable_notebook(path)
+    if n_code == 0: pytest.skip(f'{path.name} has no cells to run')
+    monkeypatch.setenv('IN_TEST', '1')  # as nbdev-test sets it; the kernel inherits the environment
+    monkeypatch.setenv('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name='python3', allow_errors=False,
+                                     resources={'metadata': {'path': str(NBS)}})
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, on the first failing cell
