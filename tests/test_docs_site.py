@@ -26,12 +26,17 @@ def _need(ok, why):
     pytest.skip(why)
 
 @pytest.fixture(scope='module')
-def site():
+def built():
+    "The site, built by the same command as `make docs`, in a fresh process so it can't lean on this one's imports"
+    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '-q'], check=True, cwd=ROOT, timeout=900)
+    return DOCS
+
+@pytest.fixture(scope='module')
+def site(built):
+    "The base URL of `_docs/` served on a free loopback port"
     _need(Path(CHROMIUM).exists(), f'no Chromium at {CHROMIUM}: apt-get install chromium')
     try: import playwright.sync_api  # noqa: F401
     except ImportError: _need(False, 'playwright is not installed (pip install -e ".[dev]")')
-    # the same command as `make docs`, in a fresh process so the build can't lean on this one's imports
-    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '-q'], check=True, cwd=ROOT, timeout=900)
     handler = functools.partial(_QuietHandler, directory=str(DOCS))
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -85,7 +90,7 @@ def opened(browser, site):
     yield res
     for p in res.values(): p.close()
 
-def test_site_has_every_page(site):
+def test_site_has_every_page(built):
     assert (ROOT/'nbs'/'00_data.ipynb').exists()
     for n in pages(): assert (DOCS/f'{n}.html').exists(), f'{n}.html was not built'
 
