@@ -3,7 +3,8 @@
 Builds `_docs/` from the notebooks, serves it on a loopback port, opens every page, and checks what a reader would
 notice: the sidebar, images that load, tables, no leftover nbdev/Quarto syntax, no console errors, a search that finds an
 exported function, and a link to run each chapter. A screenshot of each page goes to `screenshots/` for people to look at.
-Without Chromium the module is skipped, except in CI (`CI=true`), where that is a failure.
+Without Chromium (or playwright) only the build is checked and the browser checks skip, except in CI (`CI=true`),
+where a missing browser is a failure.
 """
 import functools, http.server, json, os, re, shutil, subprocess, sys, threading
 from pathlib import Path
