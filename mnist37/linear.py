@@ -62,7 +62,7 @@ def sgd_step(params, # the tensors to update, each holding a `.grad`
 # %% ../nbs/03_linear.ipynb #0608f2e1
 def train_epoch(model, # called as `model(xb)`
                 dl, # yields `(xb, yb)` batches
-                opt, # an optimiser (anything with `step` and `zero_grad`), or a function that updates the parameters and clears their gradients
+                opt, # optimiser with `step` and `zero_grad`, or a function that updates and clears the gradients
                 loss_func=None, # called as `loss_func(preds, yb)`; default: `mnist_loss`
                ):
     "One pass over `dl`: for each batch compute the gradients, then update the parameters"
@@ -94,7 +94,7 @@ def validate_epoch(model, # called as `model(xb)`
 def fit(model, # called as `model(xb)`
         train_dl, # training batches `(xb, yb)`
         valid_dl, # validation batches `(xb, yb)`
-        opt, # an optimiser (anything with `step` and `zero_grad`), or a function that updates the parameters and clears their gradients
+        opt, # optimiser with `step` and `zero_grad`, or a function that updates and clears the gradients
         epochs:int, # passes over `train_dl`
         loss_func=None, # called as `loss_func(preds, yb)`; default: `mnist_loss`
         metric=None, # called as `metric(preds, yb)`; default: `batch_accuracy`
