@@ -100,6 +100,7 @@ def train_cnn(epochs:int=8, # passes over the 12,396 training images
              ): # a fastai `Learner` holding the trained `simple_cnn`
     "Train `simple_cnn` on the 3s and 7s with fastai's one-cycle schedule"
     from fastai.callback.schedule import Learner  # fastai.callback.schedule adds `fit_one_cycle` to `Learner`
+    import fastai.callback.progress  # the progress bar, and `no_bar` to hide it
     from fastai.metrics import accuracy
     from fastai.torch_core import set_seed
     set_seed(seed, reproducible=True)
