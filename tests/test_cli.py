@@ -1,0 +1,147 @@
+"""The `mnist37` command, run as a user runs it: in a fresh process, checking output and exit status."""
+import json, os, shutil, subprocess, sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from mnist37.inference import load_weights, synthetic_photo
+
+# The installed console script when there is one (as after `pip install`), else the module: both run `main`.
+SCRIPT = shutil.which('mnist37', path=str(Path(sys.executable).parent))
+CMD = [SCRIPT] if SCRIPT else [sys.executable, '-m', 'mnist37.cli']
+
+
+def run(*args, env=None, timeout=600):
+    return subprocess.run([*CMD, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def no_traceback(r): return 'Traceback' not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize('command', [None, 'data', 'reproduce', 'train', 'predict'])
+def test_help_has_an_example(command):
+    r = run(*([command] if command else []), '--help')
+    assert r.returncode == 0 and 'usage: mnist37' in r.stdout and 'example' in r.stdout, r.stdout
+    if command: assert f'mnist37 {command}' in r.stdout.split('example')[-1]
+
+
+def test_no_command_is_a_usage_error():
+    r = run()
+    assert r.returncode == 2 and 'usage: mnist37' in r.stderr and no_traceback(r)
+
+
+@pytest.fixture(scope='module')
+def photos(tmp_path_factory):
+    d = tmp_path_factory.mktemp('photos')
+    synthetic_photo(3, (400, 300), seed=1).save(d/'three.jpg')
+    synthetic_photo(7, (250, 600), 0.4, angle=-7, seed=2).save(d/'seven.png')
+    (d/'empty.png').touch()
+    (d/'notes.png').write_text('not a picture')
+    return d
+
+
+def test_predict_all_good(photos):
+    r = run('predict', photos/'three.jpg', photos/'seven.png')
+    assert r.returncode == 0 and r.stderr == '', r.stderr
+    lines = r.stdout.splitlines()
+    assert [l.rsplit(' ', 1)[0] for l in lines] == [f'{photos/"three.jpg"}: 3', f'{photos/"seven.png"}: 7'], lines
+    for l in lines:  # `file: 7 (0.998)`
+        prob = float(l.rsplit('(', 1)[1].rstrip(')'))
+        assert 0.5 <= prob <= 1
+
+
+def test_predict_keeps_going_and_exits_2(photos):
+    files = [photos/'empty.png', photos/'three.jpg', photos/'missing.png', photos/'notes.png', photos/'seven.png', photos]
+    r = run('predict', *files)
+    assert r.returncode == 2 and no_traceback(r)
+    assert [l.split(' (')[0] for l in r.stdout.splitlines()] == [f'{photos/"three.jpg"}: 3', f'{photos/"seven.png"}: 7']
+    errors = r.stderr.splitlines()
+    assert errors == [f'{photos/"empty.png"}: error: empty file', f'{photos/"missing.png"}: error: no such file',
+                      f'{photos/"notes.png"}: error: not an image, or not in a format PIL can read',
+                      f'{photos}: error: is a folder, not an image'], errors
+
+
+@pytest.mark.parametrize('model', ['linear', 'mlp', 'cnn'])
+def test_predict_with_each_packaged_model(photos, model):
+    r = run('predict', '--model', model, photos/'three.jpg', photos/'seven.png')
+    assert r.returncode == 0 and [l.split(': ')[1][0] for l in r.stdout.splitlines()] == ['3', '7'], r.stdout
+
+
+def test_predict_with_bad_weights_is_one_line(photos, tmp_path):
+    torch.save({'weight': torch.zeros(3)}, tmp_path/'odd.pt')
+    for weights, msg in [(tmp_path/'odd.pt', 'do not fit'), (tmp_path/'none.pt', 'no such file')]:
+        r = run('predict', '--weights', weights, photos/'three.jpg')
+        assert r.returncode == 1 and no_traceback(r) and msg in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+def test_predict_does_not_import_fastai(photos):
+    code = ('import sys; from mnist37.cli import main; rc = main(["predict", sys.argv[1]]); '
+            'print(rc, sorted(m for m in ("fastai", "fastcore", "matplotlib", "pandas") if m in sys.modules))')
+    r = subprocess.run([sys.executable, '-c', code, str(photos/'seven.png')], capture_output=True, text=True)
+    assert r.stdout.splitlines()[-1] == '0 []', r.stdout + r.stderr
+
+
+@pytest.mark.parametrize('model, epochs, floor', [('linear', 5, 0.9), ('mlp', 3, 0.5), ('cnn', 1, 0.99)])
+def test_train_writes_loadable_weights(tmp_path, photos, model, epochs, floor):
+    out = tmp_path/'sub'/f'{model}.pt'
+    r = run('train', '--model', model, '--epochs', epochs, '--out', out, '-q')
+    assert r.returncode == 0 and no_traceback(r), r.stderr
+    assert out.is_file() and f'{out}: {model} weights' in r.stdout
+    acc = float(r.stdout.split('validation accuracy ')[1].split()[0])
+    assert acc >= floor, r.stdout
+    sd = torch.load(out, weights_only=True)  # plain tensors, nothing else
+    assert all(isinstance(v, torch.Tensor) for v in sd.values())
+    assert load_weights(out).__class__ is load_weights(out, model).__class__
+    if model == 'cnn':
+        r = run('predict', '--weights', out, photos/'seven.png')
+        assert r.returncode == 0 and r.stdout.startswith(f'{photos/"seven.png"}: 7'), r.stdout + r.stderr
+
+
+def test_train_is_reproducible(tmp_path):
+    "Same seed, same weights; the linear model's defaults give the packaged weights"
+    for i in range(2): assert run('train', '--model', 'linear', '--out', tmp_path/f'{i}.pt', '-q').returncode == 0
+    a, b = (torch.load(tmp_path/f'{i}.pt', weights_only=True) for i in range(2))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    from mnist37.inference import packaged_weights
+    shipped = torch.load(packaged_weights('linear'), weights_only=True)
+    assert all(torch.allclose(a[k], shipped[k], atol=1e-4) for k in a)
+
+
+def test_train_rejects_unknown_model():
+    r = run('train', '--model', 'resnet')
+    assert r.returncode == 2 and 'invalid choice' in r.stderr and no_traceback(r)
+
+
+def test_data(tmp_path):
+    r = run('data', '--data-dir', tmp_path/'fastai')
+    assert r.returncode == 0 and no_traceback(r), r.stderr
+    path = tmp_path/'fastai'/'mnist_sample'
+    assert str(path) in r.stdout and len(list(path.rglob('*.png'))) == 14434
+
+
+def test_data_into_a_file_is_one_line(tmp_path):
+    (tmp_path/'file').write_text('x')
+    r = run('data', '--data-dir', tmp_path/'file')
+    assert r.returncode == 1 and no_traceback(r) and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_reproduce(tmp_path):
+    "The main job: every approach, one table, results.json and three plots"
+    out = tmp_path/'results'
+    r = run('reproduce', '--out', out, '--quiet')
+    assert r.returncode == 0 and no_traceback(r), r.stderr
+    res = json.loads((out/'results.json').read_text())
+    rows = {x['approach']: x for x in res['results']}
+    assert len(rows) == 8 and all(x['approach'] in r.stdout for x in res['results'])
+    assert rows['pixel similarity (3s / 7s)']['detail'] == '0.9168 / 0.9854'
+    assert rows['hand-rolled linear (sgd_step)']['accuracy'] >= 0.96
+    assert rows['nn.Linear, fastai SGD']['accuracy'] >= 0.975
+    assert rows['Learner, simple_net']['accuracy'] >= 0.98
+    assert rows['Learner, simple_cnn']['accuracy'] >= 0.998
+    assert all(len(x['curve']) == x['epochs'] for x in res['results'])
+    for png in ['accuracy_curves.png', 'linear_weights.png', 'confusion_matrix.png']:
+        assert Image.open(out/png).size[0] > 500
