@@ -8,7 +8,7 @@ Docs: https://mnist37.github.io/mnist37/cnn.html.md"""
 __all__ = ['CNN_VOCAB', 'cnn_tensors', 'random_affine', 'cnn_dls', 'conv', 'simple_cnn', 'layer_shapes', 'train_cnn',
            'confusion_matrix', 'plot_confusion']
 
-# %% ../nbs/06_cnn.ipynb #f0a481f2
+# %% ../nbs/06_cnn.ipynb #7e07c3b1
 import math
 
 import torch
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from .data import load_mnist_tensors
 
-# %% ../nbs/06_cnn.ipynb #083d1961
+# %% ../nbs/06_cnn.ipynb #1c6379c0
 CNN_VOCAB = ['3', '7']
 
 def cnn_tensors():
@@ -25,7 +25,7 @@ def cnn_tensors():
     train_x, train_y, valid_x, valid_y = load_mnist_tensors()
     return train_x.view(-1, 1, 28, 28), 1 - train_y.squeeze(1), valid_x.view(-1, 1, 28, 28), 1 - valid_y.squeeze(1)
 
-# %% ../nbs/06_cnn.ipynb #5768c169
+# %% ../nbs/06_cnn.ipynb #787e030e
 def random_affine(x:torch.Tensor, # a batch of images, shape `(n, c, h, w)`
                   max_shift:float=2, # largest move in pixels, both across and down
                   max_rotate:float=10, # largest turn in degrees, either way
@@ -40,7 +40,7 @@ def random_affine(x:torch.Tensor, # a batch of images, shape `(n, c, h, w)`
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
     return F.grid_sample(x, F.affine_grid(theta, x.shape, align_corners=False), align_corners=False)
 
-# %% ../nbs/06_cnn.ipynb #d7b91c28
+# %% ../nbs/06_cnn.ipynb #d7e185a3
 def _augment(b): return random_affine(b[0]), b[1]
 
 def cnn_dls(bs:int=64, # images per training batch
@@ -57,7 +57,7 @@ def cnn_dls(bs:int=64, # images per training batch
                        DataLoader(list(zip(valid_x, valid_y)), bs=512),
                        device=device or default_device())
 
-# %% ../nbs/06_cnn.ipynb #c189ea34
+# %% ../nbs/06_cnn.ipynb #3f02a80b
 def conv(ni:int, # channels coming in
          nf:int, # channels going out (number of 3x3 filters)
          act:bool=True, # end with a ReLU; the last layer leaves it off so its outputs can be negative
@@ -67,7 +67,7 @@ def conv(ni:int, # channels coming in
     if act: layers.append(nn.ReLU())
     return nn.Sequential(*layers)
 
-# %% ../nbs/06_cnn.ipynb #7fbe11b7
+# %% ../nbs/06_cnn.ipynb #e0f0bfd1
 def simple_cnn(widths:tuple=(16, 32, 64, 128), # channels after each hidden layer
                n_out:int=2, # number of classes
               ) -> nn.Sequential: # takes `(n, 1, 28, 28)` images, returns `(n, n_out)` scores
@@ -76,7 +76,7 @@ def simple_cnn(widths:tuple=(16, 32, 64, 128), # channels after each hidden laye
     return nn.Sequential(*[conv(ni, nf) for ni, nf in zip(chans, chans[1:])], conv(chans[-1], n_out, act=False),
                          nn.Flatten())
 
-# %% ../nbs/06_cnn.ipynb #c120476b
+# %% ../nbs/06_cnn.ipynb #f4a3c598
 def layer_shapes(model:nn.Sequential, # the model, whose top-level layers are listed
                  xb:torch.Tensor, # a batch to push through it
                 ) -> list: # one `(layer, output shape, parameters)` row per layer
@@ -89,7 +89,7 @@ def layer_shapes(model:nn.Sequential, # the model, whose top-level layers are li
                          tuple(xb.shape), sum(p.numel() for p in layer.parameters())))
     return rows
 
-# %% ../nbs/06_cnn.ipynb #93febd50
+# %% ../nbs/06_cnn.ipynb #0fb158a3
 def train_cnn(epochs:int=8, # passes over the 12,396 training images
               lr:float=1e-2, # peak learning rate of the one-cycle schedule
               bs:int=64, # images per training batch
@@ -110,7 +110,7 @@ def train_cnn(epochs:int=8, # passes over the 12,396 training images
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     return learn
 
-# %% ../nbs/06_cnn.ipynb #2acd2bd1
+# %% ../nbs/06_cnn.ipynb #eae6ff46
 def confusion_matrix(preds:torch.Tensor, # predicted class of each item
                      targs:torch.Tensor, # true class of each item
                      n:int=2, # number of classes

@@ -10,7 +10,7 @@ __all__ = ['MODEL_KINDS', 'TRAINING', 'MAX_SIDE', 'Prediction', 'new_model', 'tr
            'background', 'otsu_threshold', 'to_mnist', 'preprocess', 'synthetic_photo', 'prob_3', 'predict_batch',
            'predict']
 
-# %% ../nbs/07_inference.ipynb #123fdc06
+# %% ../nbs/07_inference.ipynb #021bd671
 import os, warnings
 from collections import namedtuple
 from functools import lru_cache
@@ -27,7 +27,7 @@ from .data import load_mnist_tensors
 from .learner import simple_net
 from .cnn import simple_cnn, train_cnn
 
-# %% ../nbs/07_inference.ipynb #482d6de3
+# %% ../nbs/07_inference.ipynb #c5a018ca
 MODEL_KINDS = ('linear', 'mlp', 'cnn')
 
 def new_model(kind:str='cnn', # one of `MODEL_KINDS`
@@ -38,7 +38,7 @@ def new_model(kind:str='cnn', # one of `MODEL_KINDS`
     if kind == 'cnn': return simple_cnn()
     raise ValueError(f'unknown model kind {kind!r}: choose one of {", ".join(MODEL_KINDS)}')
 
-# %% ../nbs/07_inference.ipynb #8f2919f6
+# %% ../nbs/07_inference.ipynb #1cec6dad
 TRAINING = {'linear': dict(epochs=20, lr=1.0), 'mlp': dict(epochs=40, lr=0.1), 'cnn': dict(epochs=8, lr=1e-2)}
 
 def train_model(kind:str='cnn', # one of `MODEL_KINDS`
@@ -63,7 +63,7 @@ def train_model(kind:str='cnn', # one of `MODEL_KINDS`
         with learn.no_bar(), learn.no_logging(): learn.fit(epochs, lr)
     return learn
 
-# %% ../nbs/07_inference.ipynb #8098f0ac
+# %% ../nbs/07_inference.ipynb #65a0b492
 def save_weights(model:nn.Module, # a trained model
                  path, # where to write the weights (parent folders are created)
                 ) -> Path:
@@ -73,7 +73,7 @@ def save_weights(model:nn.Module, # a trained model
     torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, path)
     return path
 
-# %% ../nbs/07_inference.ipynb #fe6b263b
+# %% ../nbs/07_inference.ipynb #a307388c
 class WeightsError(ValueError):
     "A weights file that can't be loaded; the message names the file and says why, in one line"
 
@@ -102,7 +102,7 @@ def load_weights(path, # a file written by `save_weights` (or any state dict sav
             return model.to(device or best_device()).eval()
     raise WeightsError(f'{path}: these weights do not fit a {kind or " or ".join(MODEL_KINDS)} model')
 
-# %% ../nbs/07_inference.ipynb #a8393d3e
+# %% ../nbs/07_inference.ipynb #b3436e63
 def packaged_weights(kind:str='cnn', # one of `MODEL_KINDS`
                     ) -> Path:
     "Path of the trained weights that ship with mnist37"
@@ -114,7 +114,7 @@ def packaged_model(kind:str='cnn', # one of `MODEL_KINDS`
     "The trained model that ships with mnist37, on `best_device()` (loaded once, then cached)"
     return load_weights(packaged_weights(kind), kind)
 
-# %% ../nbs/07_inference.ipynb #f18b66f0
+# %% ../nbs/07_inference.ipynb #22096d74
 class ImageError(ValueError):
     "A picture that can't be used; the message names it and says what is wrong, in one line"
     def __init__(self, name:str, problem:str):
@@ -140,7 +140,7 @@ def read_image(src, # a path, a PIL image, or an array (NumPy or PyTorch) of sha
     if isinstance(src, np.ndarray): return _array_grey(src, name)
     raise _fail(name, f'expected a file path, a PIL image or an array, not {type(src).__name__}')
 
-# %% ../nbs/07_inference.ipynb #5d815b93
+# %% ../nbs/07_inference.ipynb #8f3f8a0f
 def _read_file(path, name):
     if path.is_dir(): raise _fail(name, 'is a folder, not an image')
     if not path.exists(): raise _fail(name, 'no such file')
@@ -155,7 +155,7 @@ def _read_file(path, name):
     except PermissionError: raise _fail(name, 'permission denied') from None
     except OSError as e: raise _fail(name, f'could not be read ({e.strerror or e})') from None
 
-# %% ../nbs/07_inference.ipynb #eee1c679
+# %% ../nbs/07_inference.ipynb #c6f745c9
 def _pil_grey(im, name):
     frames = getattr(im, 'n_frames', 1)
     if frames > 1: raise _fail(name, f'animated or multi-page ({frames} frames); save the one you want as a still image')
@@ -174,7 +174,7 @@ def _pil_grey(im, name):
     if max(im.size) > MAX_SIDE: im = im.reduce(-(-max(im.size) // MAX_SIDE))  # shrink by a whole factor, averaging
     return np.asarray(im, dtype=np.float32) / 255
 
-# %% ../nbs/07_inference.ipynb #0112402d
+# %% ../nbs/07_inference.ipynb #f6180c46
 def _array_grey(a, name):
     if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4): a = a.transpose(1, 2, 0)
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[-1] in (1, 3, 4))):
@@ -193,7 +193,7 @@ def _array_grey(a, name):
     if a.shape[-1] == 1: return a[..., 0]
     return a @ np.array([0.299, 0.587, 0.114], dtype=np.float32)  # the luminance mix PIL uses
 
-# %% ../nbs/07_inference.ipynb #14d2d901
+# %% ../nbs/07_inference.ipynb #49d3e767
 def background(ink:np.ndarray, # (h, w) picture with bright ink on a darker background
               ) -> np.ndarray: # (h, w): a smooth estimate of the background level under every pixel
     "The local background level of `ink`: the least inky value nearby, smoothly interpolated"
@@ -203,7 +203,7 @@ def background(ink:np.ndarray, # (h, w) picture with bright ink on a darker back
     low = -F.max_pool2d(-low, 3, stride=1, padding=1)  # ... and its neighbours, so no stroke can cover them all
     return F.interpolate(low, size=(h, w), mode='bilinear', align_corners=False)[0, 0].numpy()
 
-# %% ../nbs/07_inference.ipynb #985c220a
+# %% ../nbs/07_inference.ipynb #1c115075
 def otsu_threshold(v:np.ndarray, # values to split, any shape
                   ) -> float: # the level between the two groups
     "The threshold that best separates the values of `v` into a low and a high group (Otsu's method)"
@@ -217,7 +217,7 @@ def otsu_threshold(v:np.ndarray, # values to split, any shape
     best = np.flatnonzero(np.isclose(between, np.nanmax(between)))  # often a run of equally good cuts: take its middle
     return float(edges[(best[0] + best[-1]) // 2 + 1])
 
-# %% ../nbs/07_inference.ipynb #9b6cdb2a
+# %% ../nbs/07_inference.ipynb #b19357ba
 def to_mnist(grey:np.ndarray, # (h, w) greyscale picture, 0 black to 1 white, dark ink on light paper or the reverse
              name:str='picture', # what to call it in error messages
             ) -> torch.Tensor: # (28, 28) floats: 0 background, up to 1 for ink, like an MNIST image
@@ -251,7 +251,7 @@ def preprocess(src, # anything `read_image` takes
     "Read a picture and prepare it like an MNIST digit"
     return to_mnist(read_image(src, name), _name(src, name))
 
-# %% ../nbs/07_inference.ipynb #a7c5cca9
+# %% ../nbs/07_inference.ipynb #db97c4c5
 def synthetic_photo(digit, # the character to draw, e.g. 3 or '7'
                     size:tuple=(160, 120), # (width, height) of the photo in pixels
                     height:float=0.6, # font size as a fraction of the photo's shorter side
@@ -278,7 +278,7 @@ def synthetic_photo(digit, # the character to draw, e.g. 3 or '7'
     grey = paper * (1 - ink) + 35 * ink
     return Image.fromarray(np.clip(grey[..., None] * [1, 0.97, 0.88], 0, 255).astype(np.uint8))  # yellowish paper
 
-# %% ../nbs/07_inference.ipynb #88ea8f9d
+# %% ../nbs/07_inference.ipynb #e4288033
 Prediction = namedtuple('Prediction', ['label', 'prob'])  # the digit, '3' or '7', and the model's probability for it
 
 def prob_3(model:nn.Module, # any of the `MODEL_KINDS`
@@ -292,7 +292,7 @@ def prob_3(model:nn.Module, # any of the `MODEL_KINDS`
 
 def _prediction(p3): return Prediction('3', p3) if p3 >= 0.5 else Prediction('7', 1 - p3)
 
-# %% ../nbs/07_inference.ipynb #d7dc3873
+# %% ../nbs/07_inference.ipynb #e3bcd2ad
 def predict_batch(srcs, # pictures: anything `read_image` takes
                   model:nn.Module=None, # default: the packaged CNN
                   names=None, # what to call each picture in error messages; default: its path, or its type
