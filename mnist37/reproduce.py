@@ -64,7 +64,7 @@ def _hand_rolled(data, optimiser):
     secs = time.perf_counter() - t0
     learnt = weights.detach() - start  # the random start (std 1) would hide what training added
     if optimiser == 'sgd_step': return Result('hand-rolled linear (sgd_step)', 20, accs[-1], '0.9677', secs, accs), learnt
-    return Result('BasicOptim, linear1', 20, accs[-1], '-', secs, accs), learnt
+    return Result('BasicOptim, linear1', 20, accs[-1], '(none printed)', secs, accs), learnt
 
 
 def _nn_linear(data, optimiser):
