@@ -44,10 +44,10 @@ def _pixel_similarity(data):
 
 
 def _loaders(data):
-    "The lesson's loaders: batches of 256, not shuffled"
-    from fastai.data.load import DataLoader
-    train_x, train_y, valid_x, valid_y = data
-    return DataLoader(list(zip(train_x, train_y)), batch_size=256), DataLoader(list(zip(valid_x, valid_y)), batch_size=256)
+    "The lesson's loaders (batches of 256, not shuffled), as chapter 5's `mnist_dls` builds them"
+    from mnist37.learner import mnist_dls
+    dls = mnist_dls(*data)
+    return dls.train, dls.valid
 
 
 def _hand_rolled(data, optimiser):
