@@ -1,21 +1,21 @@
-# Sphinx settings for the mnist37 website. Build it with `make docs` (tools/build_docs.py), which first turns the
-# notebooks in nbs/ into the pages this configuration renders. Nothing here reaches the network.
-import sys
+# Sphinx settings for the mnist37 website. `make docs` (tools/build_docs.py) turns the notebooks in nbs/ into the pages
+# and runs Sphinx with this configuration. Nothing here, and nothing on the pages, reaches the network.
+import sys, tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT/'tools')]
-from build_docs import add_docments, project_settings, setup_mathml  # noqa: E402
+# This checkout first: autodoc documents its mnist37 whatever else is installed, and our extension imports from here.
+sys.path.insert(0, str(ROOT))
 
-_s = project_settings(ROOT)
-project = _s['name']
+_p = tomllib.loads((ROOT/'pyproject.toml').read_text())
+project = _p['project']['name']
 author = f'{project} developers'
 copyright = f'{author}, under the Apache 2.0 licence'
 html_title = project
-release = version = __import__(_s['package']).__version__
+release = version = __import__(project).__version__
 
-extensions = ['myst_nb', 'sphinx.ext.autodoc', 'sphinx.ext.viewcode']
-exclude_patterns = ['.doctrees', '**.ipynb_checkpoints']
+extensions = ['myst_nb', 'sphinx.ext.autodoc', 'sphinx.ext.viewcode', 'docs._ext.mnist37_docs']
+exclude_patterns = ['.doctrees', '.html', '**.ipynb_checkpoints']
 suppress_warnings = ['myst.header', 'misc.highlighting_failure']
 
 # myst-nb: show the outputs committed with each notebook; never run a notebook.
@@ -23,31 +23,30 @@ nb_execution_mode = 'off'
 nb_render_markdown_format = 'myst'
 nb_ipywidgets_js = {}  # no widget JavaScript from a CDN
 nb_merge_streams = True
-myst_enable_extensions = ['attrs_block', 'attrs_inline', 'colon_fence', 'deflist', 'dollarmath', 'smartquotes']
+myst_enable_extensions = ['attrs_block', 'attrs_inline', 'colon_fence', 'dollarmath', 'smartquotes']
 myst_heading_anchors = 3
-# math becomes MathML while building (latex2mathml), so pages need no MathJax from a CDN
-html_math_renderer = 'mathml'
+html_math_renderer = 'mathml'  # drawn while building (docs/_ext), so pages need no MathJax from a CDN
 
-# API entries: short names, type hints in the signature, docments added as parameter fields.
+# API entries: short names, type hints in the signature, docments added as parameter fields (docs/_ext).
 add_module_names = False
 autodoc_typehints = 'signature'
 autodoc_member_order = 'bysource'
 autodoc_preserve_defaults = True
 
 html_theme = 'sphinx_book_theme'
-html_static_path = [str(ROOT/'docs'/'_static')]
+html_static_path = ['_static']
 html_css_files = ['mnist37.css']
-html_favicon = str(ROOT/'docs'/'_static'/'favicon.svg')
-html_logo = str(ROOT/'docs'/'_static'/'logo.svg')
+html_favicon = '_static/favicon.svg'
+html_logo = '_static/logo.svg'
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
 html_context = {'default_mode': 'light'}  # plots are drawn on white; the theme button still switches
 html_theme_options = {
     'navbar_persistent': [],  # the sidebar has the search box
-    'repository_url': _s['repo'],
-    'repository_branch': _s['branch'],
-    'use_repository_button': bool(_s['repo']),
+    'repository_url': _p['project']['urls']['Repository'],
+    'repository_branch': _p['tool']['nbdev'].get('branch', 'main'),
+    'use_repository_button': True,
     'use_download_button': False,
     'use_fullscreen_button': False,
     'show_toc_level': 2,
@@ -57,8 +56,3 @@ html_theme_options = {
     'extra_footer': 'Made from the <a href="https://nbdev.fast.ai">nbdev</a> notebooks in <code>nbs/</code> '
                     'with Sphinx and myst-nb.',
 }
-
-
-def setup(app):
-    setup_mathml(app)
-    app.connect('autodoc-process-docstring', add_docments)

@@ -1,71 +1,155 @@
-"The glue between nbdev's notebooks and Sphinx in tools/build_docs.py, one piece at a time (no browser, no Sphinx run)"
-import json, sys
+"The glue between nbdev's notebooks and Sphinx (tools/build_docs.py, docs/_ext), one piece at a time: no Sphinx run"
+import json, re
 from pathlib import Path
 
 import pytest
 
+import build_docs as bd
+from docs._ext import mnist37_docs as ext
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT/'tools')]
-import build_docs as bd  # noqa: E402
 
 
-def test_page_name_follows_nbdev():
-    assert bd.page_name('00_data.ipynb') == 'data'
-    assert bd.page_name('03_linear.ipynb') == 'linear'
-    assert bd.page_name('index.ipynb') == 'index'
-    assert bd.page_name('10a_Extra_Bits.ipynb') == 'extra_bits'
+def test_page_names_and_order_follow_nbdev(tmp_path):
+    assert bd.page_name('00_data.ipynb') == 'data' and bd.page_name('10a_Extra_Bits.ipynb') == 'extra_bits'
+    for n in ['index', '_scratch', '91_images', '00_data', '90_storage', '08_inference']: (tmp_path/f'{n}.ipynb').touch()
+    nbs = bd.notebooks(tmp_path)
+    assert [p.stem for p in nbs] == ['00_data', '08_inference', '90_storage', '91_images', 'index']
+    assert [bd.is_appendix(p) for p in nbs] == [False, False, True, True, False]
 
-def test_fix_nb_links():
-    md = 'See [the data](00_data.ipynb), [a section](03_linear.ipynb#the-loss) and [nbdev](https://x.org/01_a.ipynb).'
-    assert bd.fix_nb_links(md) == ('See [the data](data.ipynb), [a section](linear.ipynb#the-loss) '
-                                   'and [nbdev](https://x.org/01_a.ipynb).')
+def test_is_check():
+    for src in ['test_eq(f(1), 2)', 'assert x > 0, "why"\ntest_close(a, b, eps=1e-3)',
+                'for k in ks:\n    test_eq(len(k), 3)\n    assert k', 'with warnings.catch_warnings():\n    test_fail(g)']:
+        assert bd.is_check(src), src
+    for src in ['', 'x = f()\ntest_eq(x, 2)', 'f(x)', 'test_eq(1, 1)\nprint(2)', 'for k in ks: print(k)',
+                'def test_f(): pass', 'self.test_eq(1, 1)', 'test_eq(', '1 + 1']:
+        assert not bd.is_check(src), src
 
-def test_quarto_callouts_become_admonitions_and_other_divs_go():
-    md = '::: {.callout-note}\nA note.\n:::\n\n::: {.column-margin}\nIn the margin.\n:::\n\n::: {.callout-tip title="Try it"}\nGo.\n:::'
-    out = bd.quarto_divs(md)
-    assert out.splitlines() == [':::{note}', 'A note.', ':::', '', 'In the margin.', '',
-                                ':::{admonition} Try it', ':class: tip', 'Go.', ':::']
+def test_links_to_notebooks():
+    md = 'See [the data](00_data.ipynb), [a part](03_linear.ipynb#the-loss), [top](#top), [x](https://x.org/01_a.ipynb).'
+    assert bd.relink(md, bd.nb_page) == ('See [the data](data.ipynb), [a part](linear.ipynb#the-loss), [top](#top), '
+                                         '[x](https://x.org/01_a.ipynb).')
+    assert bd.relink('[a](91_images.ipynb)', lambda t: bd.nb_page(t, '.html.md')) == '[a](images.html.md)'
+    assert bd.relink('[l](../LICENSE) [i](img/a.png)', str.upper) == '[l](../LICENSE) [i](IMG/A.PNG)'
 
 def test_linkify_only_known_names_outside_code_blocks():
-    t = {'mnist_loss': 'mnist37.linear.mnist_loss', 'BasicOptim.step': 'mnist37.optimizer.BasicOptim.step'}
-    md = 'Use `mnist_loss()` or `BasicOptim.step`, not `loss` or [`mnist_loss`](x.html).\n```\n`mnist_loss`\n```'
+    t = {'mnist_loss': 'mnist37.linear.mnist_loss', 'BasicOptim': 'mnist37.optimizer.BasicOptim'}
+    md = 'Use `mnist_loss()` or `BasicOptim`, not `loss` or [`mnist_loss`](x.html).\n```\n`mnist_loss`\n```'
     out = bd.linkify(md, t)
     assert '{py:obj}`mnist_loss() <mnist37.linear.mnist_loss>`' in out
-    assert '{py:obj}`BasicOptim.step <mnist37.optimizer.BasicOptim.step>`' in out
-    assert '`loss`' in out and '[`mnist_loss`](x.html)' in out
-    assert out.endswith('```\n`mnist_loss`\n```')
+    assert '{py:obj}`BasicOptim <mnist37.optimizer.BasicOptim>`' in out
+    assert '`loss`' in out and '[`mnist_loss`](x.html)' in out and out.endswith('```\n`mnist_loss`\n```')
 
-def test_title_and_run_links():
-    assert bd.title_cell_source({'title': 'The data', 'description': 'Pixels.'}) == '# The data\n\n{.lead}\nPixels.'
-    assert bd.title_cell_source({'title': 'T'}) == '# T'
-    md = bd.run_links_source('nbs/00_data.ipynb', 'https://github.com/u/r', 'main', '../nbs/00_data.ipynb')
-    assert '(https://colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb)' in md
-    assert '(https://github.com/u/r/blob/main/nbs/00_data.ipynb)' in md
+def test_autodoc():
+    from mnist37.data import mnist_sample, DataError, SAMPLE_COUNTS
+    assert bd.autodoc('mnist37.data.mnist_sample', mnist_sample, 'mnist_sample') == \
+        '<span id="mnist_sample"></span>\n\n```{eval-rst}\n.. autofunction:: mnist37.data.mnist_sample\n```'
+    assert '.. autoexception:: mnist37.data.DataError\n   :no-index:\n   :members:\n' in \
+        bd.autodoc('mnist37.data.DataError', DataError, index=False)
+    assert '.. py:data:: SAMPLE_COUNTS\n   :module: mnist37.data\n   :type: dict\n   :value: {' in \
+        bd.autodoc('mnist37.data.SAMPLE_COUNTS', SAMPLE_COUNTS)
+
+def test_run_links():
+    md = bd.run_links(Path('nbs/00_data.ipynb'), dict(repo='https://github.com/u/r', branch='dev'), '../nbs/00_data.ipynb')
+    assert '(https://colab.research.google.com/github/u/r/blob/dev/nbs/00_data.ipynb)' in md
+    assert '(https://github.com/u/r/blob/dev/nbs/00_data.ipynb)' in md
     assert '{download}`Download the notebook <../nbs/00_data.ipynb>`' in md
 
-def test_quarto_options_become_tags_and_directive_lines_go():
-    assert bd.cell_tags({'echo': 'false'}) == ['remove-input']
-    assert bd.cell_tags({'output': 'false', 'echo': 'true'}) == ['remove-output']
-    assert bd.cell_tags({'code-fold': ''}) == bd.cell_tags({'code-fold': 'show'}) == ['hide-input']
-    assert bd.cell_tags({'export': ''}) == []
-    assert bd.strip_directive_lines('#| echo: false\nx = 1\n  #|hide_line\ny') == 'x = 1\ny'
 
-def test_showdoc_name():
-    assert bd.showdoc_name('show_doc(mnist_loss)') == 'mnist_loss'
-    assert bd.showdoc_name('show_doc(BasicOptim.step, title_level=3)') == 'BasicOptim.step'
-    assert bd.showdoc_name('x = show_doc(f)') is None
-    assert bd.showdoc_name('print(1)') is None
-    assert bd.showdoc_name('show_doc(') is None
+def _nb(tmp_path, cells, name='00_data.ipynb'):
+    "A notebook file made of `cells`: source strings (code), or `(source, 'markdown')`, or `(source, 'code', outputs)`"
+    def cell(src, kind='code', outputs=()):
+        return {'cell_type': kind, 'metadata': {}, 'source': src, **({'outputs': list(outputs), 'execution_count': None}
+                                                                     if kind == 'code' else {})}
+    nb = {'cells': [cell(*c) if isinstance(c, tuple) else cell(c) for c in cells], 'metadata': {}, 'nbformat': 4,
+          'nbformat_minor': 5}
+    (tmp_path/name).write_text(json.dumps(nb))
+    return tmp_path/name
 
-def test_md_code_to_rst():
-    assert bd.md_code_to_rst('the `mnist_sample` folder') == 'the ``mnist_sample`` folder'
-    assert bd.md_code_to_rst(':py:obj:`x` and ``y``') == ':py:obj:`x` and ``y``'
+def _out(text): return {'output_type': 'execute_result', 'execution_count': 1, 'metadata': {}, 'data': {'text/plain': text}}
+
+ANSWER = '<details><summary>Answer</summary>\n\nCall `f` twice, as [the SGD chapter](02_sgd.ipynb) does:\n\n```python\nf(f(x))\n```\n\n</details>'
+
+@pytest.fixture
+def page(tmp_path):
+    "A small nbdev notebook with each kind of cell our notebooks have, read through nbdev's processors"
+    return bd.read_page(_nb(tmp_path, [
+        ('# The data\n\n> Pixels, without a download.', 'markdown'),
+        '#| default_exp data',
+        '#| hide\nfrom nbdev.showdoc import *',
+        '#| export\ndef mnist_sample(data_dir=None, # where\n                ): # the folder\n    "Doc"\n    return 1',
+        ('See [the SGD chapter](02_sgd.ipynb) and `load_mnist_tensors`.', 'markdown'),
+        ('#| echo: false\n1 + 1', 'code', [_out('2')]),
+        '#| slow\nfor k in range(3):\n    test_eq(k, k)',
+        ('test_eq(1, 1)\n1', 'code', [_out('1')]),  # a check with an output is a result, shown as it is
+        (ANSWER, 'markdown'),
+    ]))
+
+def test_read_page_runs_nbdevs_processors(page):
+    assert (page['title'], page['lead'], page['module']) == ('The data', 'Pixels, without a download.', 'data')
+    kinds = [c['cell_type'] for c in page['cells']]
+    assert kinds == ['code', 'doc', 'markdown', 'code', 'code', 'code', 'markdown']  # nbdev added the show_doc
+    from mnist37.data import mnist_sample  # the page's module, whose export nbdev documents after its cell
+    assert (page['cells'][1]['name'], page['cells'][1]['obj']) == ('mnist37.data.mnist_sample', mnist_sample)
+    assert [c['tags'] for c in page['cells'] if c['cell_type'] == 'code'] == [[], ['remove-input'], ['hide-input'], []]
+    text = json.dumps(page['cells'], default=str)
+    assert '#|' not in text and 'nbdev.showdoc' not in text
+
+def test_myst_notebook(page):
+    syms = {'mnist37.data.mnist_sample': ('data.html#mnist_sample', 'mnist_sample'),
+            'mnist37.data.load_mnist_tensors': ('data.html#load_mnist_tensors', 'load_mnist_tensors')}
+    s = dict(package='mnist37', repo='https://github.com/u/r', branch='main')
+    nb = bd.myst_notebook(page, s, syms, '../nbs/00_data.ipynb', tail='the sidebar')
+    src = [c['source'] for c in nb['cells']]
+    assert src[0] == '# The data\n\n{.lead}\nPixels, without a download.' and src[-1] == 'the sidebar'
+    assert 'colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb' in src[1]
+    assert src[3].startswith('<span id="mnist_sample"></span>') and '.. autofunction:: mnist37.data.mnist_sample' in src[3]
+    assert src[4] == 'See [the SGD chapter](sgd.ipynb) and {py:obj}`load_mnist_tensors <mnist37.data.load_mnist_tensors>`.'
+    check = nb['cells'][6]
+    assert check['metadata'] == {'tags': ['hide-input'], 'mystnb': {'code_prompt_show': 'Show the check',
+                                                                    'code_prompt_hide': 'Hide the check'}}
+    assert len(nb['metadata']['source_map']) == len(nb['cells']) and max(nb['metadata']['source_map']) < 1000
+
+def test_answer_blocks_render_collapsed_with_their_markdown(page):
+    "A `<details>` block in a markdown cell reaches the page as it is, and MyST renders the markdown inside it"
+    from docutils.core import publish_string
+    from myst_parser.parsers.docutils_ import Parser
+    md = bd.myst_notebook(page, dict(package='mnist37', repo='', branch='main'), {})['cells'][-2]['source']
+    assert md == ANSWER.replace('02_sgd.ipynb', 'sgd.ipynb')
+    html = publish_string(md, parser=Parser(), writer='html5', settings_overrides={'output_encoding': 'unicode'})
+    inside = re.search(r'<details><summary>Answer</summary>(.*?)</details>', html, re.DOTALL)
+    assert inside, html
+    assert '<span class="docutils literal">f</span>' in inside[1] and '<a ' in inside[1] and '<pre' in inside[1]
+    assert '`' not in inside[1]
+
+def test_page_markdown(page):
+    md = bd.page_markdown(page)
+    assert md.startswith('# The data\n\n> Pixels, without a download.\n\n```python\ndef mnist_sample(')
+    assert '### mnist_sample' in md and '[source]' not in md  # nbdev's own show_doc markdown
+    assert '[the SGD chapter](sgd.html.md)' in md and ANSWER.split('\n')[0] in md
+    assert '```python\n1 + 1' not in md and '\n    2\n' in md  # echo: false shows the output only
+    assert bd.page_markdown(page, lambda t: f'https://x.org/{t}').count('](https://x.org/02_sgd.ipynb)') == 2
+
+def test_api_page_lists_each_export():
+    md = bd.api_page({'mnist37.data': [{'name': 'data', 'title': 'The data'}]}, {'mnist37.data.mnist_sample'})
+    assert '## mnist37.data' in md and 'Built in [The data](data.ipynb).' in md
+    assert '.. autofunction:: mnist37.data.mnist_sample\n   :no-index:' in md
+    assert '.. autofunction:: mnist37.data.load_mnist_tensors\n```' in md  # documented nowhere else: indexed here
+
+def test_index_chapter_table_uses_the_page_titles():
+    "Each `[Title](NN_name.ipynb)` in the landing page's table is the H1 of the notebook it links to"
+    index = bd.read_page(ROOT/'nbs'/'index.ipynb')
+    rows = re.findall(r'^\|.*?\[([^\]]+)\]\(([^)#]+\.ipynb)\)', '\n'.join(c['source'] for c in index['cells']
+                                                                       if c['cell_type'] == 'markdown'), re.M)
+    assert rows, 'the landing page has no table of chapters'
+    assert [t for t, _ in rows] == [bd.read_page(ROOT/'nbs'/nb)['title'] for _, nb in rows]
+
 
 def test_latex_to_mathml():
-    m = bd.latex_to_mathml(r'x^2')
+    m = ext.latex_to_mathml(r'x^2')
     assert m.startswith('<math') and '<msup>' in m and 'display="inline"' in m
-    assert 'display="block"' in bd.latex_to_mathml(r'\frac{1}{2}', block=True)
-    assert bd.latex_to_mathml(r'\frac{1}{').startswith(('<math', '<code class="math-fallback">'))
+    assert 'display="block"' in ext.latex_to_mathml(r'\frac{1}{2}', block=True)
+    assert ext.latex_to_mathml(r'\frac{1}{').startswith(('<math', '<code class="math-fallback">'))
 
 def _f(a:int, # the first number
        b=2, # the second number
@@ -75,79 +159,9 @@ def _f(a:int, # the first number
 
 def test_add_docments_writes_param_and_return_fields():
     lines = ['Add `a` and `b`']
-    bd.add_docments(None, 'function', '_f', _f, {}, lines)
+    ext.add_docments(None, 'function', '_f', _f, {}, lines)
     assert lines == ['Add ``a`` and ``b``', '', ':param a: the first number', ':param b: the second number',
                      ':returns: their sum']
-    lines = ['x']; bd.add_docments(None, 'data', 'x', 3, {}, lines)
+    lines = ['x']; ext.add_docments(None, 'data', 'x', 3, {}, lines)
     assert lines == ['x']
-
-def test_autodoc_source():
-    from mnist37.data import mnist_sample, DataError, SAMPLE_COUNTS
-    s = bd.autodoc_source('mnist37.data.mnist_sample', mnist_sample, anchor='mnist_sample')
-    assert s == '<span id="mnist_sample"></span>\n\n```{eval-rst}\n.. autofunction:: mnist37.data.mnist_sample\n```'
-    s = bd.autodoc_source('mnist37.data.DataError', DataError, index=False, members=True)
-    assert '.. autoexception:: mnist37.data.DataError\n   :no-index:\n   :members:\n' in s
-    s = bd.autodoc_source('mnist37.data.SAMPLE_COUNTS', SAMPLE_COUNTS)
-    assert '.. py:data:: SAMPLE_COUNTS\n   :module: mnist37.data\n   :type: dict\n   :value: {' in s
-
-
-def _nb(cells):
-    def cell(src, kind='code', outputs=()):
-        c = {'cell_type': kind, 'metadata': {}, 'source': src}
-        if kind == 'code': c.update(outputs=list(outputs), execution_count=None)
-        return c
-    return {'cells': [cell(*c) if isinstance(c, tuple) else cell(c) for c in cells], 'metadata': {},
-            'nbformat': 4, 'nbformat_minor': 5}
-
-def _out(text): return {'output_type': 'execute_result', 'execution_count': 1, 'metadata': {}, 'data': {'text/plain': text}}
-
-@pytest.fixture
-def processed(tmp_path):
-    "A small nbdev notebook with each kind of cell, run through `process_notebook`"
-    nb = _nb([
-        ('# The data\n\n> Pixels, without a download.', 'markdown'),
-        '#| default_exp data',
-        '#| hide\nfrom nbdev.showdoc import *',
-        '#| export\ndef mnist_sample(data_dir=None, # where\n                ): # the folder\n    "Doc"\n    return 1',
-        ('::: {.callout-note}\nSee [the SGD chapter](02_sgd.ipynb) and `load_mnist_tensors`.\n:::', 'markdown'),
-        ('#| echo: false\n1 + 1', 'code', [_out('2')]),
-        ('#| include: false\nsecret = 1', 'code', [_out('1')]),
-        ('#| export\n#| code-fold: true\nx = 3', 'code'),
-        'show_doc(mnist_sample)',
-    ])
-    p = tmp_path/'00_data.ipynb'
-    p.write_text(json.dumps(nb))
-    settings = dict(package='mnist37', repo='https://github.com/u/r', branch='main', download={})
-    syms = bd.symbol_index('mnist37')
-    documented = {}
-    d = bd.process_notebook(p, settings, syms, documented)
-    return d, documented
-
-def test_process_notebook_keeps_nbdevs_meaning(processed):
-    d, documented = processed
-    src = [c['source'] if isinstance(c['source'], str) else ''.join(c['source']) for c in d['cells']]
-    everything = '\n'.join(src)
-    assert src[0] == '# The data\n\n{.lead}\nPixels, without a download.'
-    assert 'colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb' in src[1]
-    assert '#|' not in everything and 'default_exp' not in everything and 'nbdev.showdoc' not in everything
-    assert 'secret' not in everything  # include: false
-    assert any(s.startswith('def mnist_sample(') for s in src)  # exported code is shown
-    assert ':::{note}' in everything and '(sgd.ipynb)' in everything
-    assert '{py:obj}`load_mnist_tensors <mnist37.data.load_mnist_tensors>`' in everything
-    # the explicit show_doc is an autodoc entry, and nbdev adds no second one after the export
-    docs = [s for s in src if '.. autofunction:: mnist37.data.mnist_sample' in s]
-    assert len(docs) == 1 and ':no-index:' not in docs[0] and src[-1] == docs[0]
-    assert documented == {'mnist37.data.mnist_sample': 'data'}
-    code = {s: c for s, c in zip(src, d['cells']) if c['cell_type'] == 'code'}
-    assert code['1 + 1']['metadata']['tags'] == ['remove-input'] and code['1 + 1']['outputs']
-    assert code['x = 3']['metadata']['tags'] == ['hide-input']
-    assert d['metadata']['language_info']['name'] == 'python'
-    assert all(c.get('id') for c in d['cells'])
-
-def test_api_page_lists_each_export():
-    md = bd.api_page(['mnist37.data'], {'mnist37.data.mnist_sample': 'data'}, {'mnist37.data': ('data', 'The data')},
-                     {'package': 'mnist37'})
-    assert '## mnist37.data' in md and 'Built in the chapter [The data](data.ipynb).' in md
-    assert '.. autofunction:: mnist37.data.mnist_sample\n   :no-index:' in md
-    assert '.. autofunction:: mnist37.data.load_mnist_tensors\n```' in md  # documented nowhere else: indexed here
-    assert '| {py:obj}`mnist_sample <mnist37.data.mnist_sample>` |' in md
+    assert ext.md_code_to_rst(':py:obj:`x` and ``y``') == ':py:obj:`x` and ``y``'

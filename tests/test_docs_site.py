@@ -1,25 +1,28 @@
-"""The docs website, built with `tools/build_docs.py` and looked at in a real browser (headless Chromium).
+"""The docs website, built by `make docs`'s command and looked at in a real browser (headless Chromium).
 
-Builds `_docs/` from the notebooks, serves it on a loopback port, opens every page, and checks what a reader would
-notice: the sidebar, images that load, tables, no leftover nbdev/Quarto syntax, no console errors, a search that finds an
-exported function, and a link to run each chapter. A screenshot of each page goes to `screenshots/` for people to look at.
-Without Chromium (or playwright) only the build is checked and the browser checks skip, except in CI (`CI=true`),
-where a missing browser is a failure.
+Builds `_docs/` once, serves it on a loopback port, opens each page once, and checks what a reader would notice: titles
+and the sidebar, images that load, tables, no leftover nbdev syntax, no console errors, nothing fetched from outside
+this machine, check cells and answers collapsed, links that resolve, a search that finds an exported function, and a
+link to run each chapter. A screenshot of each page goes to `screenshots/` for people to look at. Without Chromium (or
+playwright) the browser checks skip, except in CI (`CI=true`), where a missing browser is a failure.
 """
-import functools, http.server, json, os, re, shutil, subprocess, sys, threading
+import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading, tomllib
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
+import build_docs as bd
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
-sys.path.insert(0, str(ROOT/'tools'))
-import build_docs  # noqa: E402
-
 # Debian's chromium; CHROMIUM=/path/to/chrome picks another (GitHub's runners have google-chrome)
-CHROMIUM = (os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome')
-            or '/usr/bin/chromium')
+CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
+
+CHAPTERS = [bd.page_name(nb) for nb in bd.notebooks() if nb.name != 'index.ipynb']
+NAMES = ['index', *CHAPTERS, 'api']
+pytestmark = pytest.mark.xdist_group('docs_site')  # under `pytest -n`, one worker builds the site and opens it
 
 def _need(ok, why):
     if ok: return
@@ -27,216 +30,221 @@ def _need(ok, why):
     pytest.skip(why)
 
 @pytest.fixture(scope='module')
-def built():
-    "The site, built by the same command as `make docs`, in a fresh process so it can't lean on this one's imports"
-    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '-q'], check=True, cwd=ROOT, timeout=900)
-    return DOCS
+def pages():
+    "`{name: page}`: what the notebooks say each page shows, read by the build's own code"
+    return {p['name']: p for p in map(bd.read_page, bd.notebooks())}
 
 @pytest.fixture(scope='module')
-def site(built):
-    "The base URL of `_docs/` served on a free loopback port"
+def built():
+    "The site, built by the same command as `make docs`, in a fresh process so it can't lean on this one's imports"
+    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
+    return DOCS
+
+def test_module_docs_links_resolve(pages, built):
+    "nbdev ends each module's docstring with `Docs: <docs url><page>.html.md`: that file is part of the site"
+    base = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls']['Documentation']
+    links = {f.name: m[1] for f in (ROOT/'mnist37').glob('*.py') if (m := re.search(r'^Docs: (https?://[^\s"]+)', f.read_text(), re.M))}
+    assert links, 'no module has a Docs: link'
+    for mod, url in links.items():
+        assert url.startswith(base), f'{mod}: {url} is not under {base}'
+        page = DOCS/url.removeprefix(base)
+        assert page.is_file(), f'{mod}: {url} is not in the built site'
+        assert page.read_text().startswith(f'# {pages[page.name.removesuffix(".html.md")]["title"]}\n')
+
+@pytest.fixture(scope='module')
+def browser(built):
     _need(Path(CHROMIUM).exists(), f'no Chromium at {CHROMIUM}: apt-get install chromium')
-    try: import playwright.sync_api  # noqa: F401
+    try: from playwright.sync_api import sync_playwright
     except ImportError: _need(False, 'playwright is not installed (pip install -e ".[dev]")')
     handler = functools.partial(_QuietHandler, directory=str(DOCS))
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{srv.server_address[1]}'
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
+        ctx = b.new_context(viewport={'width': 1280, 'height': 900})
+        ctx.site = f'http://127.0.0.1:{srv.server_address[1]}'
+        yield ctx
+        b.close()
     srv.shutdown(); srv.server_close()
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args): pass
 
-@pytest.fixture(scope='module')
-def browser(site):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
-        yield b
-        b.close()
+def open_page(ctx, path):
+    "A new tab on `path` of the site, with `.errors`: console errors, failed requests, and requests leaving 127.0.0.1"
+    page = ctx.new_page()
+    page.errors = errors = []
+    page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
+    page.on('pageerror', lambda e: errors.append(f'exception: {e}'))
+    page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url}'))
+    page.on('response', lambda r: r.status >= 400 and errors.append(f'HTTP {r.status}: {r.url}'))
+    def outside(route):  # nothing may come from outside this machine: block it, and record it
+        errors.append(f'external request: {route.request.url}'); route.abort()
+    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), outside)
+    page.goto(f'{ctx.site}/{path}', wait_until='load')
+    return page
 
-def chapters():
-    "`[(page, notebook), ...]` for every chapter notebook, in order"
-    return [(build_docs.page_name(p.name), p) for p in build_docs.chapter_notebooks(ROOT/'nbs')]
-
-def pages():
-    return ['index', *[n for n, _ in chapters()], 'api']
-
-class Page:
-    "A page opened in its own browser tab, with every console error and failed request it caused"
-    def __init__(self, browser, site, name):
-        self.ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
-        self.page = self.ctx.new_page()
-        self.errors = []
-        self.page.on('console', lambda m: m.type == 'error' and self.errors.append(f'console: {m.text}'))
-        self.page.on('pageerror', lambda e: self.errors.append(f'exception: {e}'))
-        self.page.on('requestfailed', lambda r: self.errors.append(f'request failed: {r.url}'))
-        self.page.on('response', lambda r: r.status >= 400 and self.errors.append(f'HTTP {r.status}: {r.url}'))
-        # nothing may come from outside this machine: block it, and record it as an error
-        def outside(route):
-            self.errors.append(f'external request: {route.request.url}'); route.abort()
-        self.page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), outside)
-        self.page.goto(f'{site}/{name}.html', wait_until='load')
-        self.page.wait_for_load_state('networkidle')
-
-    def close(self): self.ctx.close()
+# What each check needs from a page, read in one go
+_READ = '''() => {
+  const art = document.querySelector('article.bd-article');
+  const h1 = art.querySelector('h1');
+  return {
+    title: document.title,
+    h1: h1 ? [...h1.childNodes].filter(n => !(n.classList && n.classList.contains('headerlink'))).map(n => n.textContent).join('').trim() : '',
+    text: art.innerText,
+    captions: [...document.querySelectorAll('nav.bd-docs-nav .caption-text')].map(e => e.textContent),
+    sidebar: [...document.querySelectorAll('nav.bd-docs-nav a')].map(e => [e.getAttribute('href'), e.textContent.trim()]),
+    images: [...art.querySelectorAll('img')].map(e => [e.getAttribute('src'), e.complete && e.naturalWidth > 0]),
+    tables: art.querySelectorAll('table').length,
+    links: [...document.querySelectorAll('a[href]')].map(e => e.href),
+    ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+  };
+}'''
 
 @pytest.fixture(scope='module')
-def opened(browser, site):
-    "Every page, opened once, with a full-page screenshot in screenshots/"
+def opened(browser):
+    "`{name: (tab, what _READ found)}` for the landing page, every chapter and the API page, each loaded once"
     SHOTS.mkdir(exist_ok=True)
-    res = {n: Page(browser, site, n) for n in pages()}
-    for n, p in res.items(): p.page.screenshot(path=str(SHOTS/f'{n}.png'), full_page=True)
-    yield res
-    for p in res.values(): p.close()
-
-def test_site_has_every_page(built):
-    assert (ROOT/'nbs'/'00_data.ipynb').exists()
-    for n in pages(): assert (DOCS/f'{n}.html').exists(), f'{n}.html was not built'
-
-@pytest.mark.parametrize('name', pages())
-def test_title_and_sidebar(opened, name):
-    p = opened[name].page
-    assert 'mnist37' in p.title()
-    assert p.locator('h1').first.inner_text().strip()
-    hrefs = p.locator('nav.bd-docs-nav a').evaluate_all('els => els.map(e => e.getAttribute("href"))')
-    # the sidebar links the page it is on as "#"
-    got = [h.split('#')[0].rsplit('/', 1)[-1].removesuffix('.html') or name for h in hrefs]
-    want = [n for n, _ in chapters()]
-    assert [g for g in got if g in want] == want, f'chapters out of order in the sidebar: {got}'
-
-@pytest.mark.parametrize('name', pages())
-def test_no_nbdev_or_quarto_syntax(opened, name):
-    text = opened[name].page.locator('article.bd-article').inner_text()
-    for bad in ['#|', ':::', 'default_exp', 'output-file:', '\n---\n']:
-        assert bad not in text, f'{name}.html shows {bad!r}'
-    assert not re.search(r'^\s*title:\s', text, re.MULTILINE), f'{name}.html shows front matter'
-    assert 'show_doc(' not in text, f'{name}.html shows a show_doc call'
-
-@pytest.mark.parametrize('name', pages())
-def test_no_console_errors(opened, name):
-    assert opened[name].errors == []
-
-@pytest.mark.parametrize('name', [n for n, _ in chapters()])
-def test_chapter_images_and_tables(opened, name):
-    p = opened[name].page
-    imgs = p.locator('article.bd-article img')
-    assert imgs.count() >= 1, f'{name} shows no image'
-    sizes = imgs.evaluate_all('els => els.map(e => [e.getAttribute("src"), e.complete, e.naturalWidth])')
-    broken = [s for s, done, w in sizes if not (done and w > 0)]
-    assert not broken, f'{name}: images that did not load: {broken}'
-    assert p.locator('article.bd-article table').count() >= 1, f'{name} shows no table'
-
-@pytest.mark.parametrize('name,nb', chapters())
-def test_chapter_links_to_run_it(opened, name, nb):
-    p = opened[name].page
-    repo = build_docs.project_settings()['repo'].removeprefix('https://github.com/')
-    colab = p.locator(f'a[href="https://colab.research.google.com/github/{repo}/blob/main/nbs/{nb.name}"]')
-    assert colab.count() == 1, f'{name} has no "Open in Colab" link'
-    dl = p.locator('.run-links a[download], .run-links a.download')
-    assert dl.count() == 1
-    href = dl.first.get_attribute('href')
-    assert href.endswith(nb.name)
-    assert json.loads((DOCS/href).read_text())['cells'], 'the downloadable notebook is not a notebook'
-
-def test_api_reference_lists_every_export(opened):
-    p = opened['api'].page
-    text = p.locator('article.bd-article').inner_text()
-    # {name: length of its description}, for every entry on the page
-    entries = dict(p.locator('dl.py').evaluate_all(
-        'els => els.map(e => [e.querySelector("dt .sig-name").textContent, e.querySelector("dd").textContent.trim().length])'))
-    for mod, names in _exports().items():
-        assert mod in text
-        missing = set(names) - set(entries)
-        assert not missing, f'{mod}: {sorted(missing)} missing from the API page'
-        assert all(entries[n] for n in names), f'{mod}: an entry without a docstring'
-
-def _exports():
-    "`{module: [public function and class names]}` for the package's nbdev-generated modules"
-    import importlib, inspect
-    sys.path.insert(0, str(ROOT))
     res = {}
-    mods = {q.rsplit('.', 1)[0] for q in build_docs.symbol_index('mnist37')}
-    for mod in sorted(mods):
-        try: m = importlib.import_module(mod)
-        except ImportError: continue
-        res[mod] = [n for n in getattr(m, '__all__', []) if inspect.isfunction(getattr(m, n, None)) or inspect.isclass(getattr(m, n, None))]
-    return {k: v for k, v in res.items() if v}
-
-def test_api_entries_show_signature_docstring_and_docments(opened):
-    "mnist_sample's entry, as a reader sees it on the data chapter: signature, docstring, each parameter's comment"
-    p = opened['data'].page
-    entry = p.locator('dl.py:has(dt[id="mnist37.data.mnist_sample"])')
-    assert entry.count() == 1
-    text = entry.inner_text().replace('\u2019', "'")
-    assert 'mnist_sample(data_dir=None, verify: bool = False, progress: bool = True)' in re.sub(r'\s+', ' ', text).replace('( ', '(').replace(' )', ')')
-    assert "MNIST_SAMPLE in fastai's layout" in text
-    assert 'decode every PNG of an existing copy' in text  # the docment of `verify`
-    assert 'the same one' in text  # the docment of the return value
-
-def _search(browser, site, term):
-    "Type `term` in the search box of the landing page, press Enter, and return the result links"
-    pg = Page(browser, site, 'index')
-    try:
-        p = pg.page
-        p.keyboard.press('Control+k')
-        box = p.locator('input[name="q"]:visible').first
-        box.fill(term); box.press('Enter')
-        p.wait_for_url(re.compile(r'search\.html'))
-        p.wait_for_selector('#search-results ul.search li', timeout=15000)
-        p.screenshot(path=str(SHOTS/f'search-{term}.png'), full_page=True)
-        links = p.locator('#search-results ul.search li a').evaluate_all('els => els.map(e => e.getAttribute("href"))')
-        assert pg.errors == []
-        return links
-    finally: pg.close()
-
-def _chapter_functions():
-    "`[(function, page)]`: one exported function per chapter that exports any (`mnist_loss` for its chapter)"
-    import inspect, importlib
-    from fastcore.nbio import read_nb
-    res = []
-    for name, nb in chapters():
-        mod = build_docs.notebook_module(read_nb(nb))
-        if not mod: continue
-        m = importlib.import_module(f'mnist37.{mod}')
-        fns = [n for n in getattr(m, '__all__', []) if inspect.isfunction(getattr(m, n, None)) and not n.startswith('_')]
-        if fns: res.append(('mnist_loss' if 'mnist_loss' in fns else fns[0], name))
+    for n in NAMES:
+        tab = open_page(browser, f'{n}.html')
+        res[n] = (tab, tab.evaluate(_READ))
+        tab.screenshot(path=str(SHOTS/f'{n}.png'), full_page=True)  # also gives late requests time to show up
     return res
 
-def test_search_finds_exported_functions(browser, site, opened):
-    "Typing an exported function's name in the search box lists the chapter that defines it (mnist_loss: linear)"
-    found = _chapter_functions()
-    assert found, 'no chapter exports a function'
-    for fn, page in found:
-        links = _search(browser, site, fn)
-        pages_found = [h.split('#')[0].split('?')[0].rsplit('/', 1)[-1] for h in links]
-        assert f'{page}.html' in pages_found, f'searching {fn!r} gave {links}, not the {page} chapter'
+@pytest.mark.parametrize('name', NAMES)
+def test_titles_and_sidebar(pages, opened, name):
+    "The page title, the tab's title and the sidebar's entries all come from the notebooks' H1s"
+    r = opened[name][1]
+    title = pages[name]['title'] if name in pages else 'API reference'
+    assert r['h1'] == title and r['title'].startswith(f'{title} \u2014 ')
+    entries = [(h.split('#')[0].removesuffix('.html') or name, t) for h, t in r['sidebar']]  # this page's entry is '#'
+    assert entries == [(n, pages[n]['title']) for n in CHAPTERS] + [('api', 'API reference')]
+    appendix = any(bd.is_appendix(pages[n]['path']) for n in CHAPTERS)
+    assert r['captions'] == ['The lesson'] + ['Appendix'] * appendix + ['Reference']
 
-@pytest.mark.parametrize('name', pages())
-def test_internal_links_resolve(opened, name, site):
-    "Every link within the site leads to a page that exists, and to an anchor on it that exists"
-    from urllib.parse import urlsplit, unquote
-    hrefs = opened[name].page.locator('a[href]').evaluate_all('els => els.map(e => e.href)')
+@pytest.mark.parametrize('name', NAMES)
+def test_page_is_clean(opened, name):
+    "No console errors or outside requests, and no nbdev syntax left on the page"
+    tab, r = opened[name]
+    assert tab.errors == []
+    for bad in ['#|', ':::', 'default_exp', 'output-file:', 'show_doc(', '{eval-rst}', '{py:obj}']:
+        assert bad not in r['text'], f'{name}.html shows {bad!r}'
+    assert not re.search(r'^\s*(title|description):\s', r['text'], re.M), f'{name}.html shows front matter'
+
+@pytest.mark.parametrize('name', CHAPTERS)
+def test_images_and_tables(pages, opened, name):
+    "Every image output of the notebook is on the page and loads; every markdown table is a table"
+    r = opened[name][1]
+    cells = pages[name]['cells']
+    images = sum(any(k.startswith('image/') for k in o.get('data', {})) for c in cells if c['cell_type'] == 'code'
+                 for o in c['outputs'])
+    assert len(r['images']) >= images, f'{name}: {images} image outputs, {len(r["images"])} images on the page'
+    assert all(ok for _, ok in r['images']), f'{name}: images that did not load: {[s for s, ok in r["images"] if not ok]}'
+    tables = sum(len(re.findall(r'^\|[-:| ]+\|\s*$', c['source'], re.M)) for c in cells if c['cell_type'] == 'markdown')
+    assert r['tables'] >= tables and '|---' not in r['text']
+
+@pytest.mark.parametrize('name', NAMES)
+def test_internal_links_resolve(opened, name, browser):
+    "Every link within the site leads to a file that exists, and to an anchor on it that exists"
     bad = []
-    for h in hrefs:
+    for h in set(opened[name][1]['links']):
         u = urlsplit(h)
-        if f'{u.scheme}://{u.netloc}' != site: continue
+        if f'{u.scheme}://{u.netloc}' != browser.site: continue
         f = DOCS/unquote(u.path).lstrip('/')
-        if f.is_dir(): f = f/'index.html'
-        if not f.exists(): bad.append(h); continue
-        if u.fragment and f.suffix == '.html' and f'id="{unquote(u.fragment)}"' not in f.read_text(errors='replace'): bad.append(h)
-    assert not bad, f'{name}.html has broken links: {sorted(set(bad))}'
+        if not f.is_file(): bad.append(h)
+        elif u.fragment and f.suffix == '.html' and f'id="{unquote(u.fragment)}"' not in f.read_text(errors='replace'):
+            bad.append(h)
+    assert not bad, f'{name}.html has broken links: {sorted(bad)}'
 
-def test_every_other_page_loads_cleanly(browser, site, opened):
+@pytest.mark.parametrize('name', CHAPTERS)
+def test_chapter_links_to_run_it(pages, opened, name):
+    tab = opened[name][0]
+    nb, repo = pages[name]['path'].name, bd.settings()['repo']
+    assert tab.locator(f'.run-links a[href="https://colab.research.google.com/github/{repo.removeprefix("https://github.com/")}'
+                       f'/blob/main/nbs/{nb}"]').count() == 1
+    assert tab.locator(f'.run-links a[href="{repo}/blob/main/nbs/{nb}"]').count() == 1
+    href = tab.locator('.run-links a.download').get_attribute('href')
+    assert href.endswith(nb) and json.loads((DOCS/href).read_text())['cells'], 'the download is not the notebook'
+
+def test_check_cells_are_collapsed(pages, opened):
+    "A cell that only checks (`test_eq`, `assert`) shows as 'Show the check'; its code appears when that is clicked"
+    name = next(n for n in CHAPTERS if any('hide-input' in c.get('tags', []) for c in pages[n]['cells']))
+    tab = opened[name][0]
+    tab.bring_to_front()
+    checks = tab.locator('article details.hide.above-input')
+    assert checks.count() == sum('hide-input' in c.get('tags', []) for c in pages[name]['cells'])
+    first = checks.first
+    first.scroll_into_view_if_needed()
+    code = first.locator('.cell_input pre')
+    assert first.locator('summary').inner_text().strip() == 'Show the check' and not code.is_visible()
+    first.locator('summary').click()
+    assert code.is_visible() and re.search(r'\b(test_\w+|assert)\b', code.inner_text())
+    first.screenshot(path=str(SHOTS/f'{name}-check-open.png'))
+    first.locator('summary').click()
+    assert not code.is_visible()
+
+def test_answer_blocks_are_collapsed(pages, opened):
+    "An answer in `<details><summary>...</summary>` is hidden until its summary is clicked, its markdown rendered"
+    answers = {n: c['source'] for n in pages for c in pages[n]['cells'] if c['cell_type'] == 'markdown'
+               and re.search(r'<details>\s*<summary>', c['source'])}
+    if not answers: pytest.skip('no notebook has a <details> answer block yet')
+    for name, md in answers.items():
+        tab = opened[name][0]
+        tab.bring_to_front()
+        summary_text = re.search(r'<summary>(.*?)</summary>', md, re.S)[1].strip()
+        block = tab.locator('article details:not(.hide)', has=tab.locator('summary', has_text=summary_text)).first
+        body = block.locator(':scope > :not(summary)').first
+        assert block.count() and not body.is_visible(), f'{name}: the answer block is not collapsed'
+        block.locator('summary').click()
+        assert body.is_visible()
+        text = block.inner_text()
+        assert '```' not in text and '](' not in text, f'{name}: markdown inside the answer is not rendered'
+        if '`' in md: assert block.locator('code').count(), f'{name}: code in the answer is not rendered as code'
+
+def test_api_reference_lists_every_export(pages, opened):
+    "Every function and class of every module is on the API page, with its docstring"
+    import importlib
+    entries = dict(opened['api'][0].locator('dl.py').evaluate_all(
+        'els => els.map(e => [e.querySelector("dt .sig-name").textContent, e.querySelector("dd").textContent.trim()])'))
+    mods = {f'mnist37.{p["module"]}' for p in pages.values() if p['module']}
+    for mod in mods:
+        m = importlib.import_module(mod)
+        names = [n for n in m.__all__ if inspect.isfunction(getattr(m, n)) or inspect.isclass(getattr(m, n))]
+        assert not set(names) - set(entries), f'{mod}: {sorted(set(names) - set(entries))} missing from the API page'
+        assert all(entries[n] for n in names), f'{mod}: an entry without a docstring'
+
+def test_api_entry_shows_signature_docstring_and_docments(opened):
+    "mnist_sample's entry, as a reader sees it on the data chapter: signature, docstring, each parameter's comment"
+    entry = opened['data'][0].locator('dl.py:has(dt[id="mnist37.data.mnist_sample"])')
+    text = re.sub(r'\s+', ' ', entry.inner_text().replace('\u2019', "'"))
+    assert 'mnist_sample(data_dir=None, verify: bool = False, progress: bool = True)' in text.replace('( ', '(').replace(' )', ')')
+    assert "MNIST_SAMPLE in fastai's layout" in text
+    assert 'decode every PNG of an existing copy' in text and 'the same one' in text  # docments of a parameter, the return
+
+def test_search_finds_an_exported_function_on_its_chapter(pages, browser):
+    "Typing an exported function's name in the search box lists the chapter that builds it"
+    fn, page = next((c['name'].rpartition('.')[2], n) for n in CHAPTERS for c in pages[n]['cells']
+                    if c['cell_type'] == 'doc' and inspect.isfunction(c['obj']))
+    tab = open_page(browser, 'index.html')
+    tab.keyboard.press('Control+k')
+    box = tab.locator('input[name="q"]:visible').first
+    box.fill(fn); box.press('Enter')
+    tab.wait_for_url(re.compile(r'search\.html'))
+    tab.wait_for_selector('#search-results ul.search li', timeout=15000)
+    tab.screenshot(path=str(SHOTS/f'search-{fn}.png'))
+    links = tab.locator('#search-results ul.search li a').evaluate_all('els => els.map(e => e.getAttribute("href"))')
+    assert f'{page}.html' in [h.split('#')[0].split('?')[0].rsplit('/', 1)[-1] for h in links], links
+    assert tab.errors == []
+
+def test_other_pages_load_cleanly(browser):
     "The pages Sphinx adds (index of names, search, highlighted source) load without errors or leftover syntax"
-    names = [p.relative_to(DOCS).with_suffix('').as_posix() for p in DOCS.rglob('*.html')]
-    others = sorted(n for n in names if n not in opened and not n.startswith('_static/'))  # _static: theme parts
-    assert 'genindex' in others and 'search' in others
+    others = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob('*.html')
+                    if p.relative_to(DOCS).with_suffix('').as_posix() not in NAMES and p.relative_to(DOCS).parts[0] != '_static')
+    assert 'genindex.html' in others and 'search.html' in others
     for n in others:
-        pg = Page(browser, site, n)
-        try:
-            assert pg.errors == [], f'{n}.html: {pg.errors}'
-            assert 'mnist37' in pg.page.title()
-            assert '#|' not in pg.page.locator('body').inner_text(), f'{n}.html shows #|'
-        finally: pg.close()
+        tab = open_page(browser, n)
+        assert tab.errors == [], f'{n}: {tab.errors}'
+        assert tab.title().endswith('mnist37') and '#|' not in tab.locator('body').inner_text(), n
+        tab.close()

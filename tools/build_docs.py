@@ -1,397 +1,194 @@
-"""Build the documentation website into `_docs/` from the committed notebooks in `nbs/`, offline.
+"""Build the website into `_docs/` from the notebooks in `nbs/`, with their saved outputs, offline: `make docs`.
 
-nbdev renders its docs with Quarto, which isn't available here, so this script feeds the same notebooks to Sphinx
-(myst-nb + sphinx-book-theme). It runs nbdev's own notebook processors (the ones `nbdev-proc-nbs` uses), then a little
-glue turns what is left of Quarto's syntax into what myst-nb understands:
-
-- `#| hide` cells and `#| default_exp` go; `#| export` code stays on the page; `#| echo: false`, `#| output: false`,
-  `#| include: false` and `#| code-fold` become myst-nb cell tags; no `#|` line reaches a page.
-- The H1 title and `>` summary (nbdev's front matter) become the page's title and lead paragraph.
-- `show_doc(...)` cells, including the ones nbdev adds after each exported function, become autodoc entries: the
-  signature, the docstring, and each parameter's docment (see `add_docments`).
-- Quarto callouts (`::: {.callout-note}`) become MyST admonitions; other fenced divs are unwrapped.
-- Links to `NN_name.ipynb` point at nbdev's page names (`name.html`); backticked names of exported symbols link to
-  their docs, like nbdev's doclinks.
-- Every chapter gets links to run it (Colab), read it on GitHub, or download it; the landing page gets the sidebar's
-  table of contents; `api.md` lists every exported symbol, module by module.
-
-Notebooks are never executed: their committed outputs are what the pages show. Run it with `make docs`.
+nbdev renders docs with Quarto, which this project cannot install, so this feeds the same notebooks to Sphinx (myst-nb,
+sphinx-book-theme) after nbdev's own processors. The glue covers what our notebooks use: H1 and `>` summary as title and
+lead, `#| echo: false`, `show_doc` as autodoc entries, collapsed check cells (`test_eq`, `assert`), links to notebooks
+and to exported names, links to run each chapter, and the sidebar. Each page also gets a markdown twin,
+`<page>.html.md`, where nbdev's `Docs:` line in each module points; README.md is the landing page's (make_readme.py).
+Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py.
 """
-from __future__ import annotations
-
-import argparse, ast, importlib, inspect, os, re, shutil, sys, time, tomllib
+import ast, importlib, inspect, json, os, re, shutil, sys, tomllib
 from pathlib import Path
 
+from nbdev.config import nbpath2html
+
 ROOT = Path(__file__).resolve().parents[1]
+APPENDIX = 90  # notebooks numbered from here on are appendices
 
-# ---------------------------------------------------------------------------------------------------------------
-# Small, pure helpers (unit-tested in tests/test_build_docs.py)
+def settings() -> dict:
+    "Package name, repository and docs URLs, and branch, from pyproject.toml"
+    p = tomllib.loads((ROOT/'pyproject.toml').read_text())
+    urls = p['project'].get('urls', {})
+    return dict(package=p['project']['name'], repo=urls.get('Repository', '').rstrip('/'),
+                docs_url=urls.get('Documentation', ''), branch=p['tool'].get('nbdev', {}).get('branch', 'main'))
 
-def page_name(nb_name:str) -> str:
-    "nbdev's page name for a notebook file name: `00_data.ipynb` -> `data` (as in `nbdev.config.nbpath2html`)"
-    return re.sub(r'^\d+[a-zA-Z0-9]*_', '', Path(nb_name).stem.lower())
+def page_name(nb:str|Path) -> str:
+    "nbdev's page name for a notebook: `00_data.ipynb` -> `data`"
+    return nbpath2html(Path(nb).name).stem
 
-_re_nb_link = re.compile(r'\]\((?!\w+://)([^)\s#]*?)([^)\s#/]+)\.ipynb(#[^)\s]*)?\)')
+def notebooks(nbs:Path=ROOT/'nbs') -> list:
+    "The notebooks that are pages, in order: all but scratch ones (`_name.ipynb`); `index.ipynb` last"
+    return sorted((p for p in nbs.glob('*.ipynb') if not p.name.startswith(('_', '.'))), key=lambda p: (p.name == 'index.ipynb', p.name))
 
-def fix_nb_links(md:str) -> str:
-    "Point markdown links to `NN_name.ipynb` at the page nbdev names `name` (Sphinx resolves `name.ipynb` to it)"
-    return _re_nb_link.sub(lambda m: f']({m[1]}{page_name(m[2])}.ipynb{m[3] or ""})', md)
+def is_appendix(nb:Path) -> bool:
+    "Is notebook `nb` an appendix: numbered `APPENDIX` or more?"
+    return int(re.match(r'\d*', nb.name)[0] or 0) >= APPENDIX
 
-_callouts = {'note', 'tip', 'warning', 'important', 'caution'}
-_re_fence = re.compile(r'^(:{3,})\s*(\{[^}]*\})?\s*$')
+def is_check(src:str) -> bool:
+    "Does `src` only check things: every statement an `assert`, a `test_*(...)` call, or a for/with block of those?"
+    def check(s):
+        if isinstance(s, (ast.For, ast.With)): return all(map(check, s.body + getattr(s, 'orelse', [])))
+        call = s.value if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) else None
+        return isinstance(s, ast.Assert) or getattr(getattr(call, 'func', None), 'id', '').startswith('test_')
+    try: body = ast.parse(src).body
+    except SyntaxError: return False
+    return bool(body) and all(map(check, body))
 
-def quarto_divs(md:str) -> str:
-    "Turn Quarto fenced divs into MyST: callouts become admonitions, any other div is unwrapped"
-    out, stack = [], []
-    for line in md.split('\n'):
-        m = _re_fence.match(line)
-        if not m: out.append(line); continue
-        attrs = m[2] or ''
-        if attrs:  # an opening fence
-            kind = re.search(r'\.callout-(\w+)', attrs)
-            kind = kind[1] if kind and kind[1] in _callouts else None
-            stack.append(kind)
-            if kind:
-                title = re.search(r'title\s*=\s*"([^"]*)"', attrs)
-                out.append(f':::{{admonition}} {title[1]}\n:class: {kind}' if title else f':::{{{kind}}}')
-        elif stack:  # a closing fence
-            if stack.pop(): out.append(':::')
-        # a stray `:::` with nothing open is dropped
-    return '\n'.join(out)
+_re_rel_link = re.compile(r'\]\((?![a-z]+:|#|/)([^)\s#]+)(#[^)\s]*)?\)')
 
-_re_code_span = re.compile(r'(```.*?```|~~~.*?~~~)', re.DOTALL)
+def relink(md:str, f) -> str:
+    "Markdown `md` with each relative link target `t` (the part before any `#`) replaced by `f(t)`"
+    return _re_rel_link.sub(lambda m: f']({f(m[1])}{m[2] or ""})', md)
+
+def nb_page(t:str, suffix:str='.ipynb') -> str:
+    "Where a link to `t` goes on the site: `01_sgd.ipynb` -> `sgd.ipynb`, which Sphinx resolves to that page"
+    return f'{page_name(t)}{suffix}' if t.endswith('.ipynb') else t
 
 def linkify(md:str, targets:dict) -> str:
     "Turn backticked names in `targets` (`{'mnist_loss': 'mnist37.linear.mnist_loss'}`) into cross-references"
     if not targets: return md
-    names = '|'.join(sorted(map(re.escape, targets), key=len, reverse=True))
-    pat = re.compile(rf'(?<![\[\w{{}}])`({names})(\(\))?`(?![\]\w])')
-    def sub(m): return f'{{py:obj}}`{m[1]}{m[2] or ""} <{targets[m[1]]}>`'
-    parts = _re_code_span.split(md)  # leave fenced code blocks alone
-    return ''.join(p if i % 2 else pat.sub(sub, p) for i, p in enumerate(parts))
+    pat = re.compile(rf'(?<![\[\w{{}}])`({"|".join(sorted(map(re.escape, targets), key=len, reverse=True))})(\(\))?`(?![\]\w])')
+    parts = re.split(r'(```.*?```)', md, flags=re.DOTALL)  # leave code blocks alone
+    return ''.join(p if i % 2 else pat.sub(lambda m: f'{{py:obj}}`{m[1]}{m[2] or ""} <{targets[m[1]]}>`', p)
+                   for i, p in enumerate(parts))
 
-def title_cell_source(fm:dict) -> str:
-    "Markdown for a page's title and summary, from nbdev's front matter (`title`, `description`)"
-    src = f"# {fm['title']}"
-    if fm.get('description'): src += f"\n\n{{.lead}}\n{fm['description']}"
-    return src
-
-def run_links_source(nb_path:str, repo:str, branch:str='main', download:str|None=None) -> str:
-    "Markdown with links to run the notebook at `nb_path` (repo-relative) in Colab, read it on GitHub, and download it"
-    user_repo = repo.rstrip('/').removeprefix('https://github.com/')
-    links = [f'[Open in Colab](https://colab.research.google.com/github/{user_repo}/blob/{branch}/{nb_path})',
-             f'[Notebook on GitHub]({repo.rstrip("/")}/blob/{branch}/{nb_path})']
-    if download: links.append(f'{{download}}`Download the notebook <{download}>`')
-    return '{.run-links}\nRun this chapter yourself: ' + ' · '.join(links)
-
-# Quarto cell options that mean something for a page, and the myst-nb tag each becomes (nbdev reads `: true` as '')
-_option_tags = {('echo', 'false'): 'remove-input', ('output', 'false'): 'remove-output',
-                ('include', 'false'): 'remove-cell', ('code-fold', ''): 'hide-input', ('code-fold', 'true'): 'hide-input',
-                ('code-fold', 'show'): 'hide-input'}
-
-def cell_tags(directives:dict) -> list:
-    "myst-nb tags for a code cell's nbdev/Quarto `directives` (`{'echo': 'false'}` -> `['remove-input']`)"
-    return sorted({t for (k, v), t in _option_tags.items() if k in directives and str(directives[k]).lower() == v})
-
-_re_dir_line = re.compile(r'^\s*#\s*\|.*$\n?', re.MULTILINE)
-
-def strip_directive_lines(src:str) -> str:
-    "Remove every `#| ...` line left in code (nbdev removes the leading ones; this catches the rest)"
-    return _re_dir_line.sub('', src)
-
-def showdoc_name(src:str) -> str|None:
-    "The documented name in a `show_doc(name, ...)` cell, as nbdev's processors read it, else None"
-    try: tree = ast.parse(src).body
-    except SyntaxError: return None
-    if len(tree) != 1 or not isinstance(tree[0], ast.Expr) or not isinstance(tree[0].value, ast.Call): return None
-    call = tree[0].value
-    if getattr(call.func, 'id', None) != 'show_doc' or not call.args: return None
-    try: return ast.unparse(call.args[0])
-    except Exception: return None
-
-def autodoc_source(qualname:str, obj, anchor:str|None=None, index:bool=True, members:bool=False) -> str:
-    "A MyST autodoc directive for `obj`, whose full dotted name is `qualname`"
+def autodoc(q:str, obj, anchor:str|None=None, index:bool=True) -> str:
+    "MyST for the autodoc entry of `obj`, whose full name is `q`; `index=False` for a second entry of the same object"
     if inspect.isclass(obj): kind = 'autoexception' if issubclass(obj, BaseException) else 'autoclass'
-    elif '.' in obj_path(qualname) and not inspect.ismodule(obj): kind = 'automethod' if callable(obj) else 'autoattribute'
-    elif callable(obj): kind = 'autofunction'
-    else: kind = 'autodata'
-    opts = ([] if index else [':no-index:']) + ([':members:'] if members and kind in ('autoclass', 'autoexception') else [])
-    if kind == 'autodata':  # autodoc would show the docstring of the value's type; show the name and value instead
-        mod, _, qualname = qualname.rpartition('.')
-        kind = 'py:data'
+    else: kind = 'autofunction' if callable(obj) else 'py:data'
+    opts = ([] if index else [':no-index:']) + ([':members:'] if inspect.isclass(obj) else [])
+    if kind == 'py:data':  # autodoc would show the docstring of the value's type: show the value instead
+        mod, _, q = q.rpartition('.')
         opts += [f':module: {mod}', f':type: {type(obj).__name__}'] + ([f':value: {obj!r}'] if len(repr(obj)) <= 100 else [])
-    head = f'<span id="{anchor}"></span>\n\n' if anchor else ''
-    # autodoc writes reStructuredText, so it goes through `eval-rst`
-    return head + f'```{{eval-rst}}\n.. {kind}:: {qualname}\n' + ''.join(f'   {o}\n' for o in opts) + '```'
+    head = f'<span id="{anchor}"></span>\n\n' if anchor else ''  # nbdev's anchor, as in `_modidx`, still works
+    return head + f'```{{eval-rst}}\n.. {kind}:: {q}\n' + ''.join(f'   {o}\n' for o in opts) + '```'
 
-def obj_path(qualname:str) -> str:
-    "The part of `mnist37.mod.Class.meth` after the module: `Class.meth`"
-    parts = qualname.split('.')
-    for i in range(len(parts), 0, -1):
-        if '.'.join(parts[:i]) in sys.modules: return '.'.join(parts[i:])
-    return parts[-1]
+def run_links(nb:Path, s:dict, download:str) -> str:
+    "Markdown with links to run notebook `nb` in Colab, read it on GitHub, and download it"
+    path = f'{s["branch"]}/nbs/{nb.name}'
+    return ('{.run-links}\nRun this chapter yourself: '
+            f'[Open in Colab](https://colab.research.google.com/github/{s["repo"].removeprefix("https://github.com/")}/blob/{path})'
+            f' · [Notebook on GitHub]({s["repo"]}/blob/{path}) · {{download}}`Download the notebook <{download}>`')
 
-def add_docments(app, what, name, obj, options, lines):
-    "autodoc hook: after the docstring, list each parameter's docment (and the return's) as Sphinx fields"
-    if what not in ('function', 'method', 'class', 'exception'): return
-    from fastcore.docments import docments
-    try: docs = docments(obj, full=False)
-    except Exception: return
-    fields = [f':param {k}: {v}' for k, v in docs.items() if k != 'return' and v]
-    if docs.get('return'): fields.append(f':returns: {docs["return"]}')
-    if fields: lines += ([''] if lines and lines[-1] else []) + fields
-    lines[:] = [md_code_to_rst(l) for l in lines]
-
-def latex_to_mathml(latex:str, block:bool=False) -> str:
-    "MathML for `latex`, which browsers draw without MathJax or a network; `<code>` with the LaTeX if it can't convert"
-    from html import escape
-    from latex2mathml.converter import convert
-    parts = [p.strip() for p in latex.split('\n\n') if p.strip()] if block else [latex]
-    try: return ''.join(convert(p, display='block' if block else 'inline') for p in parts)
-    except Exception: return f'<code class="math-fallback">{escape(latex)}</code>'
-
-def setup_mathml(app):
-    "Register `mathml` as Sphinx's HTML math renderer: math becomes MathML at build time (`html_math_renderer`)"
-    from docutils import nodes
-    def inline(self, node):
-        self.body.append(self.starttag(node, 'span', '', CLASS='math notranslate'))
-        self.body.append(latex_to_mathml(node.astext()) + '</span>'); raise nodes.SkipNode
-    def block(self, node):
-        self.body.append(self.starttag(node, 'div', CLASS='math notranslate'))
-        if node.get('number'):
-            from sphinx.util.math import get_node_equation_number
-            self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})</span>')
-        self.body.append(latex_to_mathml(node.astext(), block=True) + '</div>\n'); raise nodes.SkipNode
-    app.add_html_math_renderer('mathml', (inline, None), (block, None))
-
-def md_code_to_rst(s:str) -> str:
-    "Markdown code spans (`x`), as nbdev docstrings and docments use them, as reST literals (``x``)"
-    return re.sub(r'(?<![`\w:])`([^`]+)`(?![`_\w])', r'``\1``', s)
-
-# ---------------------------------------------------------------------------------------------------------------
-# Notebooks -> pages
-
-def project_settings(root:Path=ROOT) -> dict:
-    "Name, summary, repository URL and branch, from pyproject.toml"
-    p = tomllib.loads((root/'pyproject.toml').read_text())
-    proj, nbd = p['project'], p.get('tool', {}).get('nbdev', {})
-    urls = proj.get('urls', {})
-    return dict(name=nbd.get('title', proj['name']), package=proj['name'], description=proj.get('description', ''),
-                repo=urls.get('Repository', urls.get('Homepage', '')), branch=nbd.get('branch', 'main'),
-                docs_url=urls.get('Documentation', ''))
-
-def chapter_notebooks(nbs:Path) -> list:
-    "Notebooks that are chapters, in order: everything but `index.ipynb` and names starting with `_` or `.`"
-    return sorted(p for p in nbs.glob('*.ipynb') if p.name != 'index.ipynb' and p.name[0] not in '_.')
-
-def symbol_index(package:str) -> dict:
-    "`{'mnist37.data.mnist_sample': ('data.html#mnist_sample', 'mnist_sample'), ...}`: nbdev's `_modidx` as url, name"
-    try: modidx = importlib.import_module(f'{package}._modidx')
-    except ImportError: return {}
-    return {k: (v[0], k[len(mod)+1:]) for mod, syms in modidx.d['syms'].items() for k, v in syms.items()}
-
-def resolve(qualname:str):
-    "Import the module part of `qualname` and return the object it names, or None"
-    parts = qualname.split('.')
-    for i in range(len(parts)-1, 0, -1):
-        try: obj = importlib.import_module('.'.join(parts[:i]))
-        except ImportError: continue
-        try:
-            for a in parts[i:]: obj = getattr(obj, a)
-            return obj
-        except AttributeError: return None
-    return None
-
-def find_symbol(name:str, module:str|None, syms:dict, package:str) -> str|None:
-    "Full dotted name for a `show_doc` argument: in the notebook's module first, then anywhere in the package"
-    if module and f'{package}.{module}.{name}' in syms: return f'{package}.{module}.{name}'
-    hits = [k for k, (_, path) in syms.items() if path == name]
-    if len(hits) == 1: return hits[0]
-    if module and resolve(f'{package}.{module}.{name}') is not None: return f'{package}.{module}.{name}'
-    return None
-
-def _strip_pandoc_attrs(md:str) -> str:
-    "Drop Pandoc `{...}` attributes that nbdev puts after links in `show_doc` markdown"
-    return re.sub(r'(\]\([^)]*\))\{[^}]*\}', r'\1', md)
-
-def notebook_module(nb) -> str|None:
-    "The `#| default_exp` module of a notebook read with `read_nb`"
-    return next((c.directives['default_exp'].split()[0] for c in nb.cells
-                 if c.cell_type == 'code' and c.directives.get('default_exp')), None)
-
-def link_targets(syms:dict) -> dict:
-    "`{'mnist_loss': 'mnist37.linear.mnist_loss', 'BasicOptim.step': ...}`: the public names docs can link to"
-    return {path: q for q, (_, path) in syms.items() if path and not any(p.startswith('_') for p in path.split('.'))}
-
-def process_notebook(path:Path, settings:dict, syms:dict, documented:dict) -> dict:
-    """Run nbdev's doc processors and the glue on the notebook at `path`; return the notebook as a dict for myst-nb.
-    `documented` maps each symbol given an indexed entry so far to its page, and is updated."""
-    from fastcore.nbio import read_nb, mk_cell, nb2dict
+def read_page(nb:Path, package:str='mnist37') -> dict:
+    """The notebook at `nb` after nbdev's doc processors: title, lead, module (`default_exp`) and cells. Code cells get
+    myst-nb tags; `show_doc(f)` cells become `{'cell_type': 'doc', 'name': 'package.module.f', 'obj': f}`."""
+    from fastcore.nbio import read_nb
     from nbdev.process import NBProcessor
-    from nbdev import processors as P
-    from nbdev.frontmatter import FrontmatterProc
+    from nbdev.processors import FilterDefaults
+    # nbdev's own processors, less those that run code (exec_show_docs), hide exported code (rm_export), or write Quarto
+    skip = {'insert_warning', 'clean_show_doc', 'exec_show_docs', 'rm_export', 'add_links', 'add_fold'}
+    procs = [p for p in FilterDefaults().base_procs() if p.__name__ not in skip]
+    proc = NBProcessor(nb=read_nb(nb), procs=procs, process=True)
+    fm, module, cells = getattr(proc.nb, 'frontmatter_', {}), None, []
+    for c in proc.nb.cells:
+        d = getattr(c, 'directives_', {})
+        if d.get('default_exp'): module = d['default_exp'].split()[0]
+        if c.cell_type == 'markdown': cells.append(dict(cell_type='markdown', source=c.source))
+        if c.cell_type != 'code' or not (c.source.strip() or c.get('outputs')): continue  # raw: the front matter
+        if m := re.fullmatch(r'show_doc\((\w+)\)', c.source.strip()):  # as nbdev adds after each exported function
+            obj = getattr(importlib.import_module(f'{package}.{module}'), m[1])
+            cells.append(dict(cell_type='doc', name=f'{package}.{module}.{m[1]}', obj=obj)); continue
+        outs = c.get('outputs', [])
+        tags = (['remove-input'] if str(d.get('echo')).lower() == 'false' else
+                ['hide-input'] if not outs and is_check(c.source) else [])
+        cells.append(dict(cell_type='code', source=c.source.strip('\n'), outputs=outs, tags=tags))
+    return dict(path=nb, name=page_name(nb), title=fm.get('title', page_name(nb)), lead=fm.get('description'),
+                module=module, cells=cells)
 
-    def rm_default_exp(cell):  # nbdev's `rm_export`, less the part that hides exported code
-        if cell.cell_type == 'code' and 'default_exp' in cell.directives_: del cell['source']
+def myst_notebook(page:dict, s:dict, syms:dict, download:str|None=None, tail:str='') -> dict:
+    "`page` as a notebook for myst-nb: title, run links, autodoc entries, linked names, check cells collapsed; `tail` last"
+    targets = {path: q for q, (_, path) in syms.items() if not path.startswith('_')}
+    head = f'# {page["title"]}' + (f'\n\n{{.lead}}\n{page["lead"]}' if page['lead'] else '')
+    cells = [head] + ([run_links(page['path'], s, download)] if download else [])
+    for c in page['cells']:
+        if c['cell_type'] == 'markdown': cells.append(linkify(relink(c['source'], nb_page), targets))
+        elif c['cell_type'] == 'doc': cells.append(autodoc(c['name'], c['obj'], syms.get(c['name'], ('',))[0].partition('#')[2]))
+        else:
+            meta = {'tags': c['tags']}
+            if 'hide-input' in c['tags']: meta['mystnb'] = {'code_prompt_show': 'Show the check', 'code_prompt_hide': 'Hide the check'}
+            cells.append(dict(cell_type='code', source=c['source'], outputs=c['outputs'], metadata=meta, execution_count=None))
+    cells = [dict(cell_type='markdown', source=c, metadata={}) if isinstance(c, str) else c for c in cells + [tail]]
+    lines = [0]  # where each cell starts: myst-nb otherwise pads each `eval-rst` block with 10,000 blank lines per cell
+    for c in cells[:-1]: lines.append(lines[-1] + c['source'].count('\n') + 2)
+    for i, c in enumerate(cells): c['id'] = f'cell-{i}'
+    return dict(cells=cells, nbformat=4, nbformat_minor=5, metadata=dict(
+        source_map=lines, kernelspec=dict(name='python3', display_name='Python 3', language='python'),
+        language_info=dict(name='python', pygments_lexer='ipython3')))
 
-    # nbdev's doc processors (`FilterDefaults.base_procs`), less the Quarto-only ones and those replaced by glue:
-    # exec_show_docs (no execution), rm_export (exported code stays visible), add_links/add_fold/clean_show_doc/
-    # insert_warning (Quarto syntax).
-    procs = [FrontmatterProc, P.populate_language, P.add_show_docs, P.strip_ansi, P.hide_line, P.filter_stream_,
-             P.rm_header_dash, rm_default_exp, P.ai_magics, P.clean_magics, P.hide_, P.mv_exports, P.strip_hidden_metadata]
-    nb = read_nb(path)
-    module = notebook_module(nb)
-    NBProcessor(nb=nb, procs=procs, rm_directives=True, process=True)
-    fm = dict(getattr(nb, 'frontmatter_', {}) or {})
-    package, page = settings['package'], page_name(path.name)
-    targets = link_targets(syms)
+def page_markdown(page:dict, link=lambda t: nb_page(t, '.html.md')) -> str:
+    "`page` as plain markdown (its `.html.md` twin, and README.md): links to notebooks go to `link(target)`"
+    from nbdev.showdoc import show_doc
+    out = [f'# {page["title"]}'] + ([f'> {page["lead"]}'] if page['lead'] else [])
+    for c in page['cells']:
+        if c['cell_type'] == 'markdown': out.append(relink(c['source'], link))
+        elif c['cell_type'] == 'doc':  # nbdev's own markdown for it, less the link to the source
+            out.append(re.sub(r'^---\s*\[source\]\([^)]*\)\{[^}]*\}\s*', '', show_doc(c['obj'])._repr_markdown_()).strip())
+        else:
+            if 'remove-input' not in c['tags']: out.append(f'```python\n{c["source"]}\n```')
+            for o in c['outputs']:
+                text = o.get('text') or o.get('data', {}).get('text/markdown') or o.get('data', {}).get('text/plain')
+                if text: out.append(('    ' + ''.join(text).rstrip()).replace('\n', '\n    ')); break
+    return '\n\n'.join(out) + '\n'
 
-    cells = []
-    for c in nb.cells:
-        if c.cell_type == 'raw' and not cells and c.source.lstrip().startswith('---'): continue  # front matter
-        if c.cell_type == 'markdown':
-            cells.append(mk_cell(linkify(fix_nb_links(quarto_divs(c.source)), targets), 'markdown')); continue
-        if c.cell_type != 'code': cells.append(c); continue
-        nm = showdoc_name(c.source)
-        if nm:
-            q = find_symbol(nm, module, syms, package)
-            obj = resolve(q) if q else None
-            if obj is not None:
-                anchor = syms.get(q, ('',))[0].partition('#')[2] or None
-                cells.append(mk_cell(autodoc_source(q, obj, anchor, index=q not in documented), 'markdown'))
-                documented.setdefault(q, page)
-                continue
-            # not ours (e.g. a fastai class): show the committed show_doc output, without its code
-            for o in c.get('outputs', []):
-                md = o.get('data', {}).get('text/markdown')
-                if md: o['data']['text/markdown'] = _strip_pandoc_attrs(''.join(md))
-            c.directives_ = {**c.directives_, 'echo': 'false'}
-        if str(c.directives_.get('include', '')).lower() == 'false': continue
-        if str(c.directives_.get('output', '')).lower() == 'asis':  # printed markdown is shown as markdown
-            for o in c.get('outputs', []):
-                if o.get('output_type') == 'stream':
-                    text = o.get('text', ''); o.clear()
-                    o.update(output_type='display_data', metadata={}, data={'text/markdown': ''.join(text)})
-        tags = cell_tags(c.directives_)
-        if tags: c.setdefault('metadata', {})['tags'] = sorted(set(c.metadata.get('tags', [])) | set(tags))
-        c.source = strip_directive_lines(c.source).strip('\n')
-        if not c.source and not c.get('outputs'): continue
-        cells.append(c)
-
-    head = [mk_cell(title_cell_source(fm), 'markdown')] if fm.get('title') else []
-    if path.name != 'index.ipynb' and settings.get('repo'):
-        p = path.resolve()
-        nb_rel = p.relative_to(ROOT).as_posix() if p.is_relative_to(ROOT) else f'nbs/{path.name}'
-        head.append(mk_cell(run_links_source(nb_rel, settings['repo'], settings['branch'],
-                                             settings.get('download', {}).get(path.name)), 'markdown'))
-    nb.cells = head + cells
-    for k in ('widgets', 'jupytext'): nb.metadata.pop(k, None)  # no widget JS from a CDN
-    nb.metadata.setdefault('kernelspec', {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'})
-    nb.metadata.setdefault('language_info', {'name': 'python', 'pygments_lexer': 'ipython3'})
-    d = nb2dict(nb)
-    d['nbformat'], d['nbformat_minor'] = 4, 5
-    d['metadata']['mnist37_module'] = module
-    for i, cell in enumerate(d['cells']):
-        cell.setdefault('id', f'cell-{i}')
-        if cell['cell_type'] != 'code': cell.pop('outputs', None); cell.pop('execution_count', None)
-    return d
-
-def one_line_doc(obj) -> str:
-    "The first line of `obj`'s own docstring, safe inside a markdown table cell"
-    doc = (obj.__doc__ if inspect.isclass(obj) else inspect.getdoc(obj)) or ''
-    return doc.strip().split('\n')[0].replace('|', '\\|')
-
-def toc_source(pages:list, caption:str) -> str:
-    "A hidden MyST toctree listing `pages` (docnames) under `caption`, for the sidebar"
-    return f'```{{toctree}}\n:hidden:\n:caption: {caption}\n:maxdepth: 1\n\n' + ''.join(p+'\n' for p in pages) + '```'
-
-def api_page(modules:list, documented:dict, chapters:dict, settings:dict) -> str:
-    "MyST source of the API reference: every public symbol of each module in `modules`, with its docs"
-    out = ['# API reference', '',
-           '{.lead}', f'Every function and class that the chapters export into the `{settings["package"]}` package, '
-           'module by module. Each entry links to the chapter that builds it.', '']
-    for mod in modules:
+def api_page(modules:dict, documented:set) -> str:
+    "MyST for the API reference: every export of each module in `modules` (`{name: [pages that build it]}`)"
+    out = ['# API reference', '', '{.lead}', 'Everything the notebooks export, module by module.']
+    for mod, pages in modules.items():
         m = importlib.import_module(mod)
-        names = getattr(m, '__all__', None) or [n for n in vars(m) if not n.startswith('_')]
-        out += [f'## {mod}', '']
-        summary = (inspect.getdoc(m) or '').split('\n\n')[0].strip()
-        if summary: out += [summary, '']
-        ch = chapters.get(mod)
-        if ch: out += [f'Built in the chapter [{ch[1]}]({ch[0]}.ipynb).', '']
-        objs = [(n, getattr(m, n)) for n in names if hasattr(m, n)]
-        rows = [f'| {{py:obj}}`{n} <{mod}.{n}>` | {one_line_doc(o)} |' for n, o in objs if callable(o)]
-        if rows: out += ['| name | what it does |', '|---|---|', *rows, '']
-        for n, obj in objs: out += [autodoc_source(f'{mod}.{n}', obj, index=f'{mod}.{n}' not in documented, members=True), '']
-    return '\n'.join(out)
+        out += ['', f'## {mod}', '', (inspect.getdoc(m) or '').split('\n\n')[0], '',
+                'Built in ' + ', '.join(f'[{p["title"]}]({p["name"]}.ipynb)' for p in pages) + '.']
+        out += ['\n' + autodoc(f'{mod}.{n}', getattr(m, n), index=f'{mod}.{n}' not in documented) for n in m.__all__]
+    return '\n'.join(out) + '\n'
 
-# ---------------------------------------------------------------------------------------------------------------
+def toc(caption:str, names:list) -> str:
+    "A hidden toctree for the sidebar: `names` under `caption`"
+    return f'```{{toctree}}\n:hidden:\n:caption: {caption}\n:maxdepth: 1\n\n' + '\n'.join(names) + '\n```' if names else ''
 
-def write_nb_json(d:dict, path:Path):
-    import json
-    path.write_text(json.dumps(d, indent=1, ensure_ascii=False))
-
-def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', nbs:Path=ROOT/'nbs', quiet:bool=False, verbose:bool=False) -> Path:
-    "Process every notebook in `nbs` into `proc`, then render the site into `out` with Sphinx"
-    from sphinx.cmd.build import build_main
-    t0 = time.perf_counter()
-    settings = project_settings()
-    if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
-    syms = symbol_index(settings['package'])
-    if proc.exists(): shutil.rmtree(proc)
-    proc.mkdir(parents=True)
-    for f in nbs.rglob('*'):  # images and other files the notebooks refer to
-        rel = f.relative_to(nbs)
-        if f.is_file() and f.suffix != '.ipynb' and not any(p[0] in '._' for p in rel.parts):
-            (proc/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, proc/rel)
-
-    chapters = chapter_notebooks(nbs)
-    settings['download'] = {p.name: Path(os.path.relpath(p.resolve(), proc.resolve())).as_posix() for p in chapters}
-    documented, pages, chapter_of = {}, [], {}
-    for p in chapters:  # chapters first, so that their entries are the indexed ones
-        d = process_notebook(p, settings, syms, documented)
-        name = page_name(p.name)
-        write_nb_json(d, proc/f'{name}.ipynb')
-        title = ''.join(next((c['source'] for c in d['cells'] if c['cell_type'] == 'markdown'), name))
-        title = title.split('\n')[0].lstrip('#').strip()
-        pages.append(name)
-        if d['metadata'].get('mnist37_module'): chapter_of[f'{settings["package"]}.{d["metadata"]["mnist37_module"]}'] = (name, title)
-
-    mods = {q.rsplit('.', 1)[0] for q in syms} | set(chapter_of)
-    mods = [m for m in mods if resolve(m) is not None and inspect.ismodule(resolve(m))]
-    order = list(chapter_of)
-    mods.sort(key=lambda m: (order.index(m) if m in order else len(order), m))
-    (proc/'api.md').write_text(api_page(mods, documented, chapter_of, settings))
-
-    toc = toc_source(pages, 'Chapters') + '\n\n' + toc_source(['api'], 'Reference')
-    index = nbs/'index.ipynb'
-    if index.exists():
-        d = process_notebook(index, settings, syms, dict(documented))
-        d['cells'].append({'cell_type': 'markdown', 'id': 'sidebar-toc', 'metadata': {}, 'source': toc})
-        write_nb_json(d, proc/'index.ipynb')
-    else:  # no landing notebook yet: a plain page listing the chapters
-        items = ''.join(f'- [{n}]({n}.ipynb)\n' for n in pages)
-        (proc/'index.md').write_text(f'# {settings["name"]}\n\n{{.lead}}\n{settings["description"]}\n\n'
-                                     f'## Chapters\n\n{items}\n{toc}\n')
-
-    # myst-nb writes output images beside the output folder, so render inside `proc` and move the result
-    html = proc/'.html'
-    args = ['-b', 'html', '-c', str(ROOT/'docs'), '-d', str(proc/'.doctrees'), str(proc), str(html)]
-    if not verbose: args.insert(0, '-q')  # Sphinx's warnings still show
-    rc = build_main(args)
-    if rc: raise SystemExit(f'sphinx-build failed (exit {rc})')
-    if out.exists(): shutil.rmtree(out)
-    shutil.move(html, out)
-    (out/'.nojekyll').touch()  # GitHub Pages: serve `_static/` as is
-    if not quiet: print(f'Built {len(pages)+2} pages (the landing page, {len(pages)} chapters, the API reference) '
-                        f'into {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/ in {time.perf_counter()-t0:.0f}s')
+def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', quiet:bool=True) -> Path:
+    "Turn the notebooks into pages in `proc`, render them into `out` with Sphinx, and write each page's markdown twin"
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+    s = settings()
+    shutil.rmtree(proc, ignore_errors=True); proc.mkdir()
+    with patch_docutils(ROOT/'docs'), docutils_namespace():  # as sphinx-build does
+        # the configuration first: it puts this checkout's package first on sys.path, for the pages below too
+        app = Sphinx(proc, ROOT/'docs', proc/'.html', proc/'.doctrees', 'html', status=None if quiet else sys.stdout)
+        modidx = importlib.import_module(f'{s["package"]}._modidx').d['syms']
+        syms = {q: (url, q[len(mod)+1:]) for mod, qs in modidx.items() for q, (url, _) in qs.items()}
+        pages = [read_page(nb, s['package']) for nb in notebooks()]
+        chapters = [p for p in pages if p['name'] != 'index']
+        sidebar = '\n\n'.join([toc('The lesson', [p['name'] for p in chapters if not is_appendix(p['path'])]),
+                               toc('Appendix', [p['name'] for p in chapters if is_appendix(p['path'])]),
+                               toc('Reference', ['api'])])
+        for p in pages:  # the landing page holds the sidebar; each chapter links to its notebook, for downloading
+            index = p['name'] == 'index'
+            nb = myst_notebook(p, s, syms, None if index else os.path.relpath(p['path'], proc), sidebar if index else '')
+            (proc/f'{p["name"]}.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+        modules = {}
+        for p in pages:
+            if p['module']: modules.setdefault(f'{s["package"]}.{p["module"]}', []).append(p)
+        (proc/'api.md').write_text(api_page(modules, {c['name'] for p in pages for c in p['cells'] if c['cell_type'] == 'doc'}))
+        app.build()
+    if app.statuscode: raise SystemExit(f'Sphinx failed (exit {app.statuscode})')
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.move(proc/'.html', out)  # myst-nb writes output images beside its output folder, so Sphinx wrote into `proc`
+    for p in pages: (out/f'{p["name"]}.html.md').write_text(page_markdown(p))
+    (out/'.nojekyll').touch()  # GitHub Pages: serve `_static/` as it is
     return out
 
-def main(argv=None):
+if __name__ == '__main__':
+    import argparse
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--out', type=Path, default=ROOT/'_docs', help='where to write the site (default: _docs/)')
-    ap.add_argument('-q', '--quiet', action='store_true', help='print only warnings and errors')
-    ap.add_argument('-v', '--verbose', action='store_true', help="show Sphinx's progress too")
-    a = ap.parse_args(argv)
-    build(out=a.out.resolve(), quiet=a.quiet, verbose=a.verbose)
-
-if __name__ == '__main__': main()
+    ap.add_argument('-v', '--verbose', action='store_true', help="show Sphinx's progress, not only its warnings")
+    print(f'Built the site in {os.path.relpath(build(quiet=not ap.parse_args().verbose))}/')
