@@ -1,25 +1,31 @@
-"""README.md is generated from nbs/index.ipynb; the two must not drift apart."""
-import importlib.util, re
+"""README.md is generated from nbs/index.ipynb; the two must not drift apart, and it must work on PyPI too."""
+import re, tomllib
 from pathlib import Path
 
+import make_readme
+
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location('make_readme', ROOT/'tools'/'make_readme.py')
-make_readme = importlib.util.module_from_spec(spec); spec.loader.exec_module(make_readme)
+README = (ROOT/'README.md').read_text()
+URLS = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls']
 
 
 def test_readme_matches_index_notebook():
-    assert (ROOT/'README.md').read_text() == make_readme.render(), 'README.md is stale: run python tools/make_readme.py'
+    assert README == make_readme.render(), 'README.md is stale: run python tools/make_readme.py'
 
 
 def test_readme_commands_are_the_ones_ci_and_make_use():
-    readme, ci, makefile = (ROOT/'README.md').read_text(), (ROOT/'.ci'/'run').read_text(), (ROOT/'Makefile').read_text()
+    ci, makefile = (ROOT/'.ci'/'run').read_text(), (ROOT/'Makefile').read_text()
     for target in ('reproduce', 'test'):
-        assert f'`make {target}`' in readme
+        assert f'`make {target}`' in README
         assert re.search(rf'^{target}:', makefile, re.M)
     assert ci.strip().splitlines()[-1] == 'make test'  # CI runs the README's own test command
 
 
-def test_chapter_links_point_at_notebooks():
-    links = re.findall(r'\]\((nbs/[^)]+\.ipynb)\)', (ROOT/'README.md').read_text())
+def test_links_are_absolute_and_reach_every_notebook():
+    "PyPI shows the README away from the repository: every link is absolute, and the website is named"
+    links = re.findall(r'\]\(([^)]+)\)', README)
+    assert links and all(re.match(r'https?://', l) for l in links), [l for l in links if not re.match(r'https?://', l)]
+    assert f'<{URLS["Documentation"]}>' in README
+    nbs = [l.removeprefix(f'{URLS["Repository"]}/blob/main/') for l in links if l.endswith('.ipynb')]
     chapters = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb'))
-    assert links == chapters  # every chapter listed once, in order, and every link resolves
+    assert nbs == chapters  # every numbered notebook listed once, in order, at the path it has in the repository
