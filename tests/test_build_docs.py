@@ -41,13 +41,12 @@ def test_linkify_only_known_names_outside_code_blocks():
     assert '`loss`' in out and '[`mnist_loss`](x.html)' in out and out.endswith('```\n`mnist_loss`\n```')
 
 def test_autodoc():
-    from mnist37.data import mnist_sample, DataError, SAMPLE_COUNTS
-    assert bd.autodoc('mnist37.data.mnist_sample', mnist_sample, 'mnist_sample') == \
-        '<span id="mnist_sample"></span>\n\n```{eval-rst}\n.. autofunction:: mnist37.data.mnist_sample\n```'
-    assert '.. autoexception:: mnist37.data.DataError\n   :no-index:\n   :members:\n' in \
-        bd.autodoc('mnist37.data.DataError', DataError, index=False)
-    assert '.. py:data:: SAMPLE_COUNTS\n   :module: mnist37.data\n   :type: dict\n   :value: {' in \
-        bd.autodoc('mnist37.data.SAMPLE_COUNTS', SAMPLE_COUNTS)
+    assert bd.autodoc('pkg.data.load', _f, 'load') == \
+        '<span id="load"></span>\n\n```{eval-rst}\n.. autofunction:: pkg.data.load\n```'
+    assert '.. autoexception:: pkg.data.DataError\n   :no-index:\n   :members:\n' in \
+        bd.autodoc('pkg.data.DataError', ValueError, index=False)
+    assert bd.autodoc('pkg.data.COUNTS', {'3': 6131}).endswith(
+        '.. py:data:: COUNTS\n   :module: pkg.data\n   :type: dict\n   :value: {\'3\': 6131}\n```')
 
 def test_run_links():
     md = bd.run_links(Path('nbs/00_data.ipynb'), dict(repo='https://github.com/u/r', branch='dev'), '../nbs/00_data.ipynb')
@@ -70,41 +69,51 @@ def _out(text): return {'output_type': 'execute_result', 'execution_count': 1, '
 
 ANSWER = '<details><summary>Answer</summary>\n\nCall `f` twice, as [the SGD chapter](02_sgd.ipynb) does:\n\n```python\nf(f(x))\n```\n\n</details>'
 
+EXPORT = 'def load(n:int, # how many\n        ): # the pictures\n    "Load `n` pictures"\n    return n'
+
 @pytest.fixture
-def page(tmp_path):
+def pkg(tmp_path, monkeypatch):
+    "A package `pkg` whose module `pkg.data` is what a notebook with `#| default_exp data` exported"
+    (tmp_path/'pkg').mkdir()
+    (tmp_path/'pkg'/'__init__.py').touch()
+    (tmp_path/'pkg'/'data.py').write_text(f'"""Pictures, without a download.\n\nDocs: x"""\n__all__ = ["load", "N"]\nN = 3\n{EXPORT}\n')
+    monkeypatch.syspath_prepend(tmp_path)
+    return 'pkg'
+
+@pytest.fixture
+def page(tmp_path, pkg):
     "A small nbdev notebook with each kind of cell our notebooks have, read through nbdev's processors"
     return bd.read_page(_nb(tmp_path, [
         ('# The data\n\n> Pixels, without a download.', 'markdown'),
         '#| default_exp data',
         '#| hide\nfrom nbdev.showdoc import *',
-        '#| export\ndef mnist_sample(data_dir=None, # where\n                ): # the folder\n    "Doc"\n    return 1',
-        ('See [the SGD chapter](02_sgd.ipynb) and `load_mnist_tensors`.', 'markdown'),
+        f'#| export\n{EXPORT}',
+        ('See [the SGD chapter](02_sgd.ipynb) and `load`.', 'markdown'),
         ('#| echo: false\n1 + 1', 'code', [_out('2')]),
         '#| slow\nfor k in range(3):\n    test_eq(k, k)',
         ('test_eq(1, 1)\n1', 'code', [_out('1')]),  # a check with an output is a result, shown as it is
         (ANSWER, 'markdown'),
-    ]))
+    ]), pkg)
 
 def test_read_page_runs_nbdevs_processors(page):
     assert (page['title'], page['lead'], page['module']) == ('The data', 'Pixels, without a download.', 'data')
     kinds = [c['cell_type'] for c in page['cells']]
     assert kinds == ['code', 'doc', 'markdown', 'code', 'code', 'code', 'markdown']  # nbdev added the show_doc
-    from mnist37.data import mnist_sample  # the page's module, whose export nbdev documents after its cell
-    assert (page['cells'][1]['name'], page['cells'][1]['obj']) == ('mnist37.data.mnist_sample', mnist_sample)
+    from pkg.data import load  # the page's module, whose export nbdev documents after its cell
+    assert (page['cells'][1]['name'], page['cells'][1]['obj']) == ('pkg.data.load', load)
     assert [c['tags'] for c in page['cells'] if c['cell_type'] == 'code'] == [[], ['remove-input'], ['hide-input'], []]
     text = json.dumps(page['cells'], default=str)
     assert '#|' not in text and 'nbdev.showdoc' not in text
 
 def test_myst_notebook(page):
-    syms = {'mnist37.data.mnist_sample': ('data.html#mnist_sample', 'mnist_sample'),
-            'mnist37.data.load_mnist_tensors': ('data.html#load_mnist_tensors', 'load_mnist_tensors')}
-    s = dict(package='mnist37', repo='https://github.com/u/r', branch='main')
+    syms = {'pkg.data.load': ('data.html#load', 'load'), 'pkg.data._load': ('data.html#_load', '_load')}
+    s = dict(package='pkg', repo='https://github.com/u/r', branch='main')
     nb = bd.myst_notebook(page, s, syms, '../nbs/00_data.ipynb', tail='the sidebar')
     src = [c['source'] for c in nb['cells']]
     assert src[0] == '# The data\n\n{.lead}\nPixels, without a download.' and src[-1] == 'the sidebar'
     assert 'colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb' in src[1]
-    assert src[3].startswith('<span id="mnist_sample"></span>') and '.. autofunction:: mnist37.data.mnist_sample' in src[3]
-    assert src[4] == 'See [the SGD chapter](sgd.ipynb) and {py:obj}`load_mnist_tensors <mnist37.data.load_mnist_tensors>`.'
+    assert src[3].startswith('<span id="load"></span>') and '.. autofunction:: pkg.data.load' in src[3]
+    assert src[4] == 'See [the SGD chapter](sgd.ipynb) and {py:obj}`load <pkg.data.load>`.'
     check = nb['cells'][6]
     assert check['metadata'] == {'tags': ['hide-input'], 'mystnb': {'code_prompt_show': 'Show the check',
                                                                     'code_prompt_hide': 'Hide the check'}}
@@ -114,7 +123,7 @@ def test_answer_blocks_render_collapsed_with_their_markdown(page):
     "A `<details>` block in a markdown cell reaches the page as it is, and MyST renders the markdown inside it"
     from docutils.core import publish_string
     from myst_parser.parsers.docutils_ import Parser
-    md = bd.myst_notebook(page, dict(package='mnist37', repo='', branch='main'), {})['cells'][-2]['source']
+    md = bd.myst_notebook(page, dict(package='pkg', repo='', branch='main'), {})['cells'][-2]['source']
     assert md == ANSWER.replace('02_sgd.ipynb', 'sgd.ipynb')
     html = publish_string(md, parser=Parser(), writer='html5', settings_overrides={'output_encoding': 'unicode'})
     inside = re.search(r'<details><summary>Answer</summary>(.*?)</details>', html, re.DOTALL)
@@ -124,17 +133,18 @@ def test_answer_blocks_render_collapsed_with_their_markdown(page):
 
 def test_page_markdown(page):
     md = bd.page_markdown(page)
-    assert md.startswith('# The data\n\n> Pixels, without a download.\n\n```python\ndef mnist_sample(')
-    assert '### mnist_sample' in md and '[source]' not in md  # nbdev's own show_doc markdown
+    assert md.startswith(f'# The data\n\n> Pixels, without a download.\n\n```python\n{EXPORT}\n```\n\n### load\n')
+    assert 'n:int, # how many' in md and '[source]' not in md  # nbdev's own show_doc markdown, with the docments
     assert '[the SGD chapter](sgd.html.md)' in md and ANSWER.split('\n')[0] in md
     assert '```python\n1 + 1' not in md and '\n    2\n' in md  # echo: false shows the output only
     assert bd.page_markdown(page, lambda t: f'https://x.org/{t}').count('](https://x.org/02_sgd.ipynb)') == 2
 
-def test_api_page_lists_each_export():
-    md = bd.api_page({'mnist37.data': [{'name': 'data', 'title': 'The data'}]}, {'mnist37.data.mnist_sample'})
-    assert '## mnist37.data' in md and 'Built in [The data](data.ipynb).' in md
-    assert '.. autofunction:: mnist37.data.mnist_sample\n   :no-index:' in md
-    assert '.. autofunction:: mnist37.data.load_mnist_tensors\n```' in md  # documented nowhere else: indexed here
+def test_api_page_lists_each_export(pkg):
+    md = bd.api_page({'pkg.data': [{'name': 'data', 'title': 'The data'}, {'name': 'more', 'title': 'More'}]},
+                     {'pkg.data.load'})
+    assert '## pkg.data\n\nPictures, without a download.\n\nBuilt in [The data](data.ipynb), [More](more.ipynb).' in md
+    assert '.. autofunction:: pkg.data.load\n   :no-index:' in md  # its chapter has the entry that search finds
+    assert '.. py:data:: N\n   :module: pkg.data\n' in md
 
 def test_index_chapter_table_uses_the_page_titles():
     "Each `[Title](NN_name.ipynb)` in the landing page's table is the H1 of the notebook it links to"
@@ -165,3 +175,4 @@ def test_add_docments_writes_param_and_return_fields():
     lines = ['x']; ext.add_docments(None, 'data', 'x', 3, {}, lines)
     assert lines == ['x']
     assert ext.md_code_to_rst(':py:obj:`x` and ``y``') == ':py:obj:`x` and ``y``'
+    assert ext.md_code_to_rst('the `Result`s, `x`.') == r'the ``Result``\ s, ``x``.'

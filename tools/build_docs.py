@@ -133,7 +133,9 @@ def page_markdown(page:dict, link=lambda t: nb_page(t, '.html.md')) -> str:
     for c in page['cells']:
         if c['cell_type'] == 'markdown': out.append(relink(c['source'], link))
         elif c['cell_type'] == 'doc':  # nbdev's own markdown for it, less the link to the source
-            out.append(re.sub(r'^---\s*\[source\]\([^)]*\)\{[^}]*\}\s*', '', show_doc(c['obj'])._repr_markdown_()).strip())
+            try: md = show_doc(c['obj'])._repr_markdown_()
+            except Exception: md = f'### {c["name"]}\n\n{inspect.getdoc(c["obj"])}'  # e.g. an annotation nbdev can't evaluate
+            out.append(re.sub(r'^---\s*(\[source\]\([^)]*\)\{[^}]*\}\s*)?', '', md).strip())
         else:
             if 'remove-input' not in c['tags']: out.append(f'```python\n{c["source"]}\n```')
             for o in c['outputs']:

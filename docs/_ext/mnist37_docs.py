@@ -29,8 +29,9 @@ def _block(self, node):
 
 
 def md_code_to_rst(s:str) -> str:
-    "Markdown code spans (`x`), as nbdev docstrings and docments use them, as reST literals (``x``)"
-    return re.sub(r'(?<![`\w:])`([^`]+)`(?![`_\w])', r'``\1``', s)
+    "Markdown code spans (`x`, `Result`s), as nbdev docstrings and docments use them, as reST literals (``x``)"
+    # reST wants a literal to end before a space or punctuation: a letter straight after one needs an escaped space
+    return re.sub(r'(?<![`\w:])`([^`]+)`(?!`)(\w?)', lambda m: f'``{m[1]}``' + (f'\\ {m[2]}' if m[2] else ''), s)
 
 
 def add_docments(app, what, name, obj, options, lines):
