@@ -94,12 +94,11 @@ _READ = '''() => {
     title: document.title,
     h1: h1 ? [...h1.childNodes].filter(n => !(n.classList && n.classList.contains('headerlink'))).map(n => n.textContent).join('').trim() : '',
     text: art.innerText,
-    captions: [...document.querySelectorAll('nav.bd-docs-nav .caption-text')].map(e => e.textContent),
-    sidebar: [...document.querySelectorAll('nav.bd-docs-nav a')].map(e => [e.getAttribute('href'), e.textContent.trim()]),
+    sidebar: [...document.querySelectorAll('nav.bd-docs-nav p.caption')].map(c => [c.textContent.trim(),
+      [...c.nextElementSibling.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.textContent.trim()])]),
     images: [...art.querySelectorAll('img')].map(e => [e.getAttribute('src'), e.complete && e.naturalWidth > 0]),
     tables: art.querySelectorAll('table').length,
     links: [...document.querySelectorAll('a[href]')].map(e => e.href),
-    ids: [...document.querySelectorAll('[id]')].map(e => e.id),
   };
 }'''
 
@@ -116,14 +115,14 @@ def opened(browser):
 
 @pytest.mark.parametrize('name', NAMES)
 def test_titles_and_sidebar(pages, opened, name):
-    "The page title, the tab's title and the sidebar's entries all come from the notebooks' H1s"
+    "The page title, the tab's title and the sidebar's entries all come from the notebooks' H1s; appendices apart"
     r = opened[name][1]
     title = pages[name]['title'] if name in pages else 'API reference'
     assert r['h1'] == title and r['title'].startswith(f'{title} \u2014 ')
-    entries = [(h.split('#')[0].removesuffix('.html') or name, t) for h, t in r['sidebar']]  # this page's entry is '#'
-    assert entries == [(n, pages[n]['title']) for n in CHAPTERS] + [('api', 'API reference')]
-    appendix = any(bd.is_appendix(pages[n]['path']) for n in CHAPTERS)
-    assert r['captions'] == ['The lesson'] + ['Appendix'] * appendix + ['Reference']
+    # the sidebar links the page it is on as '#'
+    got = [(cap, [(h.split('#')[0].removesuffix('.html') or name, t) for h, t in links]) for cap, links in r['sidebar']]
+    lesson, appendix = ([(n, pages[n]['title']) for n in CHAPTERS if bd.is_appendix(pages[n]['path']) == a] for a in (0, 1))
+    assert got == [('The lesson', lesson)] + [('Appendix', appendix)] * bool(appendix) + [('Reference', [('api', 'API reference')])]
 
 @pytest.mark.parametrize('name', NAMES)
 def test_page_is_clean(opened, name):
@@ -161,13 +160,14 @@ def test_internal_links_resolve(opened, name, browser):
 
 @pytest.mark.parametrize('name', CHAPTERS)
 def test_chapter_links_to_run_it(pages, opened, name):
-    tab = opened[name][0]
-    nb, repo = pages[name]['path'].name, bd.settings()['repo']
-    assert tab.locator(f'.run-links a[href="https://colab.research.google.com/github/{repo.removeprefix("https://github.com/")}'
-                       f'/blob/main/nbs/{nb}"]').count() == 1
-    assert tab.locator(f'.run-links a[href="{repo}/blob/main/nbs/{nb}"]').count() == 1
+    "Each chapter links to itself in Colab and on GitHub, and offers the notebook as a download"
+    tab, s = opened[name][0], bd.settings()
+    path = f'{s["branch"]}/nbs/{pages[name]["path"].name}'
+    github = s['repo'].removeprefix('https://github.com/')
+    assert tab.locator(f'.run-links a[href="https://colab.research.google.com/github/{github}/blob/{path}"]').count() == 1
+    assert tab.locator(f'.run-links a[href="{s["repo"]}/blob/{path}"]').count() == 1
     href = tab.locator('.run-links a.download').get_attribute('href')
-    assert href.endswith(nb) and json.loads((DOCS/href).read_text())['cells'], 'the download is not the notebook'
+    assert href.endswith(pages[name]['path'].name) and json.loads((DOCS/href).read_text())['cells'], 'the download is not the notebook'
 
 def test_check_cells_are_collapsed(pages, opened):
     "A cell that only checks (`test_eq`, `assert`) shows as 'Show the check'; its code appears when that is clicked"
@@ -210,7 +210,7 @@ def test_api_reference_lists_every_export(pages, opened):
     import importlib
     entries = dict(opened['api'][0].locator('dl.py').evaluate_all(
         'els => els.map(e => [e.querySelector("dt .sig-name").textContent, e.querySelector("dd").textContent.trim()])'))
-    mods = {f'mnist37.{p["module"]}' for p in pages.values() if p['module']}
+    mods = {f'{bd.settings()["package"]}.{p["module"]}' for p in pages.values() if p['module']}
     for mod in mods:
         m = importlib.import_module(mod)
         names = [n for n in m.__all__ if inspect.isfunction(getattr(m, n)) or inspect.isclass(getattr(m, n))]

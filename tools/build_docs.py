@@ -76,7 +76,7 @@ def autodoc(q:str, obj, anchor:str|None=None, index:bool=True) -> str:
 def run_links(nb:Path, s:dict, download:str) -> str:
     "Markdown with links to run notebook `nb` in Colab, read it on GitHub, and download it"
     path = f'{s["branch"]}/nbs/{nb.name}'
-    return ('{.run-links}\nRun this chapter yourself: '
+    return ('{.run-links}\nRun this notebook yourself: '
             f'[Open in Colab](https://colab.research.google.com/github/{s["repo"].removeprefix("https://github.com/")}/blob/{path})'
             f' · [Notebook on GitHub]({s["repo"]}/blob/{path}) · {{download}}`Download the notebook <{download}>`')
 
