@@ -48,13 +48,6 @@ def test_autodoc():
     assert bd.autodoc('pkg.data.COUNTS', {'3': 6131}).endswith(
         '.. py:data:: COUNTS\n   :module: pkg.data\n   :type: dict\n   :value: {\'3\': 6131}\n```')
 
-def test_run_links():
-    md = bd.run_links(Path('nbs/00_data.ipynb'), dict(repo='https://github.com/u/r', branch='dev'), '../nbs/00_data.ipynb')
-    assert '(https://colab.research.google.com/github/u/r/blob/dev/nbs/00_data.ipynb)' in md
-    assert '(https://github.com/u/r/blob/dev/nbs/00_data.ipynb)' in md
-    assert '{download}`Download the notebook <../nbs/00_data.ipynb>`' in md
-
-
 def _nb(tmp_path, cells, name='00_data.ipynb'):
     "A notebook file made of `cells`: source strings (code), or `(source, 'markdown')`, or `(source, 'code', outputs)`"
     def cell(src, kind='code', outputs=()):
@@ -111,7 +104,9 @@ def test_myst_notebook(page):
     nb = bd.myst_notebook(page, s, syms, '../nbs/00_data.ipynb', tail='the sidebar')
     src = [c['source'] for c in nb['cells']]
     assert src[0] == '# The data\n\n{.lead}\nPixels, without a download.' and src[-1] == 'the sidebar'
-    assert 'colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb' in src[1]
+    assert '(https://colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb)' in src[1]
+    assert '(https://github.com/u/r/blob/main/nbs/00_data.ipynb)' in src[1]
+    assert '{download}`Download the notebook <../nbs/00_data.ipynb>`' in src[1]
     assert src[3].startswith('<span id="load"></span>') and '.. autofunction:: pkg.data.load' in src[3]
     assert src[4] == 'See [the SGD chapter](sgd.ipynb) and {py:obj}`load <pkg.data.load>`.'
     check = nb['cells'][6]

@@ -13,7 +13,6 @@ from pathlib import Path
 from nbdev.config import nbpath2html
 
 ROOT = Path(__file__).resolve().parents[1]
-APPENDIX = 90  # notebooks numbered from here on are appendices
 
 def settings() -> dict:
     "Package name, repository and docs URLs, and branch, from pyproject.toml"
@@ -31,8 +30,8 @@ def notebooks(nbs:Path=ROOT/'nbs') -> list:
     return sorted((p for p in nbs.glob('*.ipynb') if not p.name.startswith(('_', '.'))), key=lambda p: (p.name == 'index.ipynb', p.name))
 
 def is_appendix(nb:Path) -> bool:
-    "Is notebook `nb` an appendix: numbered `APPENDIX` or more?"
-    return int(re.match(r'\d*', nb.name)[0] or 0) >= APPENDIX
+    "Is notebook `nb` an appendix: numbered 90 or more (`91_images.ipynb`)? The lesson's chapters come before"
+    return int(re.match(r'\d*', nb.name)[0] or 0) >= 90
 
 def is_check(src:str) -> bool:
     "Does `src` only check things: every statement an `assert`, a `test_*(...)` call, or a for/with block of those?"
