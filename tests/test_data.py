@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import mnist37.data as data
-from mnist37.data import DataError, SAMPLE_COUNTS, mnist_sample, sample_problems
+import mnist37.storage as storage
+from mnist37.data import SAMPLE_COUNTS, load_sample_arrays
+from mnist37.sample import mnist_sample, offline, sample_problems
+from mnist37.storage import DataError
 
 RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'
-BUILD = f'import sys; from mnist37.data import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
+BUILD = f'import sys; from mnist37.sample import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
 
 
 @pytest.fixture(scope='module')
@@ -147,7 +149,7 @@ def _read_only(path: Path):
 def test_read_only_data_folder(tmp_path):
     ro = tmp_path/'readonly'; ro.mkdir()
     prefix = _read_only(ro)
-    code = ('import sys\nfrom mnist37.data import mnist_sample, DataError\n'
+    code = ('import sys\nfrom mnist37.sample import mnist_sample\nfrom mnist37.storage import DataError\n'
             'try: mnist_sample(sys.argv[1], progress=False)\n'
             'except DataError as e: print("DataError:", e); sys.exit(3)\n')
     r = subprocess.run(prefix + [sys.executable, '-c', code, str(ro)], capture_output=True, text=True)
@@ -159,20 +161,21 @@ def test_read_only_data_folder(tmp_path):
     ro.chmod(0o755)
 
 
-def test_corrupted_package_file_is_caught(tmp_path, monkeypatch):
-    pkg = tmp_path/'pkg'; (pkg/'assets').mkdir(parents=True)
-    good = data.packaged_data()
-    shutil.copy(good, pkg/'assets'/good.name); shutil.copy(f'{good}.sha256', pkg/'assets')
-    monkeypatch.setattr(data, 'files', lambda name: pkg)
-    data._read_npz.cache_clear()
-    assert data.packaged_data() == pkg/'assets'/good.name  # an intact copy passes
-    raw = bytearray((pkg/'assets'/good.name).read_bytes()); raw[len(raw)//2] ^= 0xFF
-    (pkg/'assets'/good.name).write_bytes(bytes(raw))
-    with pytest.raises(DataError, match='is damaged'): data.load_sample_arrays()
-    data._read_npz.cache_clear()
+@pytest.mark.parametrize('name', ['mnist_sample.npz', 'cnn.pt'])
+def test_corrupted_package_file_is_caught(tmp_path, monkeypatch, name):
+    "One flipped byte in a packaged file, data or weights, is a DataError naming the file, not garbage"
+    good = storage.assets_dir()
+    shutil.copytree(good, tmp_path/'assets')
+    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
+    assert storage.packaged_file(name) == tmp_path/'assets'/name  # an intact copy passes
+    raw = bytearray((tmp_path/'assets'/name).read_bytes()); raw[len(raw)//2] ^= 0xFF
+    (tmp_path/'assets'/name).write_bytes(bytes(raw))
+    with pytest.raises(DataError, match=f'{name} is damaged'): storage.packaged_file(name)
+    if name.endswith('.npz'):
+        with pytest.raises(DataError, match='is damaged'): load_sample_arrays()
 
 
 def test_network_is_refused():
-    "The guard in conftest.py: a connection to any outside address fails at once"
-    with pytest.raises(ConnectionRefusedError, match='may not use the network'):
+    "The guard that conftest.py holds for the whole session: a connection to any outside address fails at once"
+    with pytest.raises(ConnectionRefusedError, match='offline'):
         socket.create_connection(('93.184.216.34', 80), timeout=1)

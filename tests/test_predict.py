@@ -1,4 +1,4 @@
-"""Predicting on real and synthetic pictures, every kind of bad input, and safe weights (mnist37.inference).
+"""Predicting on real and synthetic pictures, every kind of bad input, and safe weights (mnist37.inference, .images, .models).
 
 The chapter shows each of these once; here they are checked more widely: every packaged model, every bad file on its
 own and in a batch, fonts the machine may not have, and warnings that someone else has silenced."""
@@ -12,9 +12,10 @@ import torch
 from PIL import Image
 
 from mnist37.data import load_sample_arrays
-from mnist37.inference import (ImageError, MODEL_KINDS, Prediction, WeightsError, load_weights, new_model,
-                               packaged_model, packaged_weights, predict, predict_batch, preprocess, read_image,
-                               save_weights, synthetic_photo)
+from mnist37.images import ImageError, preprocess, read_image, synthetic_photo
+from mnist37.inference import Prediction, predict, predict_batch
+from mnist37.models import WeightsError, load_weights, new_model, packaged_model, packaged_weights, save_weights
+from mnist37.storage import MODEL_KINDS
 
 
 # --- bad files --------------------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def test_bad_file_is_one_clear_line(pictures, name):
     with pytest.raises(ImageError) as e: predict(path)
     msg = str(e.value)
     assert msg.startswith(f'{path}: ') and BAD[name] in msg and '\n' not in msg, msg
-    assert e.value.name == str(path) and e.value.problem in msg
+    assert e.value.name == str(path) and msg == f'{path}: {e.value.problem}'
 
 
 @pytest.mark.parametrize('name', GOOD)
@@ -119,7 +120,7 @@ def test_every_kind_of_input_gives_the_same_answer():
               Image.fromarray(x), Image.fromarray(rgb), Image.fromarray(x).convert('I;16')]
     base = preprocess(x)
     for inp in inputs:
-        assert (preprocess(inp) - base).abs().max() < 0.02, type(inp)
+        assert np.abs(preprocess(inp) - base).max() < 0.02, type(inp)
         assert predict(inp).label == '7'
     assert predict(x > 100).label == '7'  # a black-and-white (bool) picture
 
@@ -130,13 +131,6 @@ def test_every_kind_of_input_gives_the_same_answer():
 def valid():
     arrays = load_sample_arrays()
     return [(img, d) for d in '37' for img in arrays[('valid', d)][0]]
-
-
-@pytest.mark.parametrize('kind, floor', [('cnn', 0.998), ('mlp', 0.98), ('linear', 0.97)])
-def test_packaged_models_on_mnist_valid(valid, kind, floor):
-    res = predict_batch([img for img, _ in valid], packaged_model(kind))
-    acc = np.mean([r.label == d for r, (_, d) in zip(res, valid)])
-    assert acc >= floor, (kind, acc)
 
 
 def test_mnist_images_from_png_files(valid, tmp_path):
@@ -192,7 +186,7 @@ def test_packaged_weights_ship_with_the_package():
 @pytest.mark.parametrize('kind', MODEL_KINDS)
 def test_weights_round_trip_and_kind_is_inferred(kind, tmp_path):
     model = new_model(kind).eval()
-    back = load_weights(save_weights(model, tmp_path/'w.pt'), device='cpu')
+    back = load_weights(save_weights(model, tmp_path/'w.pt'))
     assert type(back) is type(model)
     xb = torch.rand(4, 28*28) if kind != 'cnn' else torch.rand(4, 1, 28, 28)
     assert torch.equal(back(xb), model(xb))
@@ -212,11 +206,3 @@ def test_weights_errors(tmp_path):
     for args, msg in [((tmp_path/'mlp.pt', 'cnn'), 'do not fit a cnn model'), ((tmp_path/'nope.pt',), 'no such file'),
                       ((tmp_path/'list.pt',), 'not a state dict'), ((tmp_path,), 'is a folder')]:
         with pytest.raises(WeightsError, match=msg): load_weights(*args)
-
-
-def test_inference_does_not_import_fastai():
-    code = ('import sys, mnist37.inference; from mnist37.inference import predict, synthetic_photo; '
-            'predict(synthetic_photo(3)); print(sorted(m for m in sys.modules if m.split(".")[0] in '
-            '("fastai", "fastcore", "torchvision", "matplotlib", "pandas")))')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == '[]', out.stdout

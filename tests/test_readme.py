@@ -29,3 +29,20 @@ def test_links_are_absolute_and_reach_every_notebook():
     nbs = [l.removeprefix(f'{URLS["Repository"]}/blob/main/') for l in links if l.endswith('.ipynb')]
     chapters = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb'))
     assert nbs == chapters  # every numbered notebook listed once, in order, at the path it has in the repository
+
+
+def test_python_snippets_run_as_pasted():
+    "Each ```python block of the README, pasted in order into a fresh Python, runs and shows the output printed under it"
+    import subprocess, sys
+    blocks = re.findall(r'```python\n(.*?)```\n(?:\n((?:    [^\n]*\n)+))?', README, re.S)
+    assert blocks, 'the README shows no Python'
+    runner = ('import ast, sys\nns = {}\nfor src in sys.argv[1:]:\n'
+              '    tree = ast.parse(src); last = tree.body.pop() if isinstance(tree.body[-1], ast.Expr) else None\n'
+              '    exec(compile(tree, "<readme>", "exec"), ns)\n'
+              '    print(repr(eval(compile(ast.Expression(last.value), "<readme>", "eval"), ns)) if last else "")\n'
+              '    print("\\x00")\n')
+    r = subprocess.run([sys.executable, '-c', runner, *[code for code, _ in blocks]], capture_output=True, text=True,
+                       cwd=ROOT.parent, timeout=300)  # outside the checkout: the installed package, as a user has it
+    assert r.returncode == 0, r.stderr
+    shown = [re.sub(r'^    ', '', out, flags=re.M).strip() for _, out in blocks]
+    assert [o.strip() for o in r.stdout.split('\x00')[:-1]] == shown

@@ -1,18 +1,15 @@
 #!/usr/bin/env python
 """The lesson's own pipeline against mnist37's, side by side, in one run.
 
-    python tools/benchmark.py            # everything, about two minutes on a two-core laptop
-    python tools/benchmark.py --quick    # leaves out resnet18 (half a minute of it)
+    python tools/benchmark.py            # everything, about a minute and a half on a two-core laptop
+    python tools/benchmark.py --quick    # leaves out resnet18 (about forty seconds of it)
     python tools/benchmark.py --json bench.json
 
-Four comparisons, each timed on this machine in this process (fastai is imported before any clock starts):
+Each comparison is timed on this machine in this process (fastai is imported before any clock starts):
 
 1. data: the lesson opens every PNG of MNIST_SAMPLE with PIL and stacks the pixels; mnist37 reads its packaged arrays
-   (`load_mnist_tensors`, caches cleared first so the file is really read and checked);
-2. one epoch of the linear model and 3. of simple_net: DataLoaders over a list of `(x, y)` tuples, a `Learner` and
-   `fit(1)`, as in the lesson, against `train_model(kind, epochs=1)`, which runs the same recipe on mnist37's tensors
-   (and builds them from the packaged arrays on every call);
-4. the CNN: resnet18 from scratch, one epoch of fit_one_cycle on the PNG folders (the lesson), against `train_cnn`
+   (`load_mnist_tensors`, the file's checksum cache cleared first so that it is really read and checked);
+2. the CNN: resnet18 from scratch, one epoch of fit_one_cycle on the PNG folders (the lesson), against `train_cnn`
    (simple_cnn, eight epochs, from tensors). Accuracy and seconds, including building the DataLoaders.
 
 Small steps are repeated and the best time kept; the big ones run once. This is a measurement, not a test: the numbers
@@ -48,25 +45,10 @@ def lesson_tensors(path):
 
 
 def mnist37_tensors():
-    import mnist37.data as data
-    data._read_npz.cache_clear(); data._sha256.cache_clear()  # a cold read: load and checksum the file again
-    return data.load_mnist_tensors()
-
-
-def lesson_learner(tensors, model):
-    "The lesson's Learner: list-of-tuples DataLoaders, mnist_loss, SGD, batch_accuracy"
-    from fastai.basics import DataLoader, DataLoaders, Learner, SGD
-    from mnist37.linear import mnist_loss, batch_accuracy
-    train_x, train_y, valid_x, valid_y = tensors
-    dls = DataLoaders(DataLoader(list(zip(train_x, train_y)), batch_size=256),
-                      DataLoader(list(zip(valid_x, valid_y)), batch_size=256))
-    return Learner(dls, model, opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
-
-
-def one_epoch(make_learner, lr):
-    learn = make_learner()
-    with learn.no_bar(), learn.no_logging(): learn.fit(1, lr)
-    return learn.recorder.values[-1][-1]
+    import mnist37.storage as storage
+    from mnist37.data import load_mnist_tensors
+    storage._verified.cache_clear()  # a cold read: load the file and check its checksum again
+    return load_mnist_tensors()
 
 
 def main():
@@ -77,12 +59,9 @@ def main():
     args = p.parse_args()
 
     import torch
-    from torch import nn
     import fastai.basics, fastai.callback.progress  # noqa: F401  imported before any timing
     from fastai.torch_core import set_seed
-    from mnist37.data import mnist_sample
-    from mnist37.learner import simple_net
-    from mnist37.inference import train_model
+    from mnist37.sample import mnist_sample
     path = mnist_sample(progress=False)  # materialised (or checked) before timing: both sides start from files on disk
     rows = []
 
@@ -100,13 +79,6 @@ def main():
     t_ours, ours_data = best_of(args.repeats, mnist37_tensors)
     assert all(torch.equal(a, b) for a, b in zip(lesson_data, ours_data)), 'the two pipelines disagree'
     row('data: PNG loop vs packaged arrays', t_lesson, t_ours, 'identical tensors')
-
-    for name, kind, make, lr in [('linear', 'linear', lambda: nn.Linear(28*28, 1), 1.), ('simple_net', 'mlp', simple_net, 0.1)]:
-        def lesson_make(): set_seed(42, reproducible=True); return lesson_learner(lesson_data, make())
-        t_lesson, acc_lesson = best_of(args.repeats, partial(one_epoch, lesson_make, lr))
-        t_ours, learn = best_of(args.repeats, partial(train_model, kind, epochs=1, progress=False))
-        row(f'1 epoch of {name} (Learner.fit)', t_lesson, t_ours,
-            f'accuracy {acc_lesson:.4f} vs {learn.recorder.values[-1][-1]:.4f}; same Learner code; mnist37 also rebuilds its tensors each call')
 
     from mnist37.cnn import train_cnn
     t0 = time.perf_counter(); cnn = train_cnn(progress=False); t_cnn = time.perf_counter() - t0

@@ -4,7 +4,8 @@ Run once by a developer (`python tools/build_data.py`); the result is committed,
 users and CI never need the raw files. It reads `../shared/data/mnist/*.gz` (or
 `--raw DIR`), checks each file against `SHA256SUMS.uncompressed`, keeps the 3s and 7s
 and writes them in the order the lesson uses: train 3s, train 7s, valid 3s, valid 7s,
-each sorted by file name the way `Path.ls().sorted()` sorts `'10.png'` before `'2.png'`.
+each sorted by file name the way `Path.ls().sorted()` sorts `'10.png'` before `'2.png'`. Then it records the
+new file's SHA-256 in `mnist37/assets/SHA256SUMS`, which mnist37 checks before using it.
 """
 import argparse, gzip, hashlib, io, shutil, sys, tempfile, zipfile
 from pathlib import Path
@@ -12,12 +13,14 @@ from pathlib import Path
 import numpy as np
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
+from mnist37.data import SAMPLE_COUNTS
+from mnist37.storage import atomic_write, write_sha256sums
+
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT.parent/'shared'/'data'/'mnist'
 OUT = ROOT/'mnist37'/'assets'/'mnist_sample.npz'
 FILES = dict(train=('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
              valid=('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'))
-EXPECTED = {('train', 3): 6131, ('train', 7): 6265, ('valid', 3): 1010, ('valid', 7): 1028}
 
 
 def gunzip_checked(raw: Path, tmp: Path) -> dict:
@@ -39,14 +42,14 @@ def select(images, labels, split):
     for d in (3, 7):
         idx = np.flatnonzero(labels == d)
         idx = np.array(sorted(idx, key=lambda i: f'{i}.png'))  # lexicographic, like Path.ls().sorted()
-        assert len(idx) == EXPECTED[(split, d)], (split, d, len(idx))
+        assert len(idx) == SAMPLE_COUNTS[(split, str(d))], (split, d, len(idx))
         xs.append(images[idx]); idxs.append(idx); digits.append(np.full(len(idx), d, np.uint8))
     return np.concatenate(xs), np.concatenate(idxs).astype(np.int32), np.concatenate(digits)
 
 
 def write_npz(path: Path, arrays: dict):
     "Like `np.savez_compressed`, but with fixed timestamps so the same input gives the same bytes"
-    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with atomic_write(path) as f, zipfile.ZipFile(f, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for k, v in arrays.items():
             buf = io.BytesIO(); np.lib.format.write_array(buf, np.ascontiguousarray(v), allow_pickle=False)
             zi = zipfile.ZipInfo(f'{k}.npy', date_time=(1998, 1, 1, 0, 0, 0))
@@ -70,9 +73,9 @@ def main():
     arrays = {k: np.concatenate(v) for k, v in parts.items()}
     a.out.parent.mkdir(parents=True, exist_ok=True)
     write_npz(a.out, arrays)
+    sums = write_sha256sums(a.out.parent)
     digest = hashlib.sha256(a.out.read_bytes()).hexdigest()
-    a.out.with_name(a.out.name + '.sha256').write_text(f'{digest}  {a.out.name}\n')
-    print(f'wrote {a.out} ({a.out.stat().st_size:,} bytes, {len(arrays["x"])} images), sha256 {digest}')
+    print(f'wrote {a.out} ({a.out.stat().st_size:,} bytes, {len(arrays["x"])} images), sha256 {digest}, and {sums}')
 
 
 if __name__ == '__main__': main()

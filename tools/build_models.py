@@ -1,0 +1,29 @@
+#!/usr/bin/env python
+"""Train the three models that ship with mnist37 and write them into `mnist37/assets/`.
+
+Run by a developer after a change to a recipe (`python tools/build_models.py`); the results are committed. Each model is
+trained with its chapter's recipe and seed, on one CPU thread, through `mnist37.models.train_model` (the same call as `mnist37 train`),
+saved with `save_weights`, and its SHA-256 recorded in `mnist37/assets/SHA256SUMS`, which mnist37 checks before it
+loads a packaged model. `--kinds linear mlp` rebuilds only some.
+"""
+import argparse, warnings
+
+warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
+
+
+def main():
+    import torch
+    from mnist37.models import save_weights, train_model
+    from mnist37.storage import MODEL_KINDS, assets_dir, write_sha256sums
+    torch.set_num_threads(1)  # as the chapters and `mnist37 train` do, so that retraining there gives these very weights
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--kinds', nargs='+', choices=MODEL_KINDS, default=list(MODEL_KINDS), help='which models (default: all)')
+    a = p.parse_args()
+    for kind in a.kinds:
+        learn = train_model(kind, progress=False)
+        path = save_weights(learn.model, assets_dir()/f'{kind}.pt')
+        print(f'{path.name}: validation accuracy {learn.recorder.values[-1][-1]:.4f}, {path.stat().st_size:,} bytes')
+    print(f'updated {write_sha256sums()}')
+
+
+if __name__ == '__main__': main()
