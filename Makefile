@@ -1,10 +1,11 @@
-# The two commands in README.md. Each makes its own virtual environment in .venv on first use.
+# The two commands in README.md (`make reproduce`, `make test`), and two more for people working on the notebooks.
+# Each makes its own virtual environment in .venv on first use.
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: reproduce test docs install clean-env
+.PHONY: reproduce test docs lab install clean-env
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +19,17 @@ install: $(BIN)/.installed
 reproduce: $(BIN)/.installed
 	$(BIN)/mnist37 reproduce --out results
 
-# Every test: each notebook through nbdev, then the pytest suite.
+# Every test, on two workers: each notebook in a fresh Jupyter kernel, the suite in tests/, and the docs site in a browser.
 test: $(BIN)/.installed
-	$(BIN)/nbdev-test --timing --n-workers 2
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=15 tests
 
 # The website: every notebook rendered with its saved outputs (never re-run) into _docs/, offline.
 docs: $(BIN)/.installed
 	$(BIN)/python tools/build_docs.py
+
+# The chapters in JupyterLab.
+lab: $(BIN)/.installed
+	$(BIN)/jupyter lab nbs
 
 clean-env:
 	rm -rf $(VENV)

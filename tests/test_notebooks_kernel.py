@@ -1,10 +1,11 @@
-"""Every notebook in nbs/, run top to bottom in a real Jupyter kernel, one fresh kernel per notebook.
+"""Every notebook in nbs/, run top to bottom in a real Jupyter kernel, one fresh kernel per notebook: the notebooks are
+the tests of the code they export, and this is the one place that runs them.
 
-`nbdev-test` runs notebooks in its own in-process shell. Readers, `jupyter nbconvert` and the docs build use ipykernel
-instead, and a few things behave differently there (display hooks, the inline matplotlib backend, fastai's HTML progress
-bars), so this test runs each notebook the way a reader would. It leaves out exactly the cells `nbdev-test` leaves out:
-those flagged with one of the project's `tst_flags` (`slow`, `notest`), cells marked `#| eval: false`, and whole notebooks
-whose front matter says `skip_exec`. Notebooks whose names start with `_` are scratch and are not run.
+A kernel is what readers, `jupyter nbconvert` and Colab use, and a few things behave differently there than in
+`nbdev-test`'s in-process shell (display hooks, the inline matplotlib backend, fastai's HTML progress bars), so a kernel
+is what runs them here. It leaves out exactly the cells `nbdev-test` would: those flagged with one of the project's
+`tst_flags` (`slow`, `notest`), cells marked `#| eval: false`, and whole notebooks whose front matter says `skip_exec`.
+Notebooks whose names start with `_` are scratch and are not run.
 """
 import os
 from pathlib import Path
@@ -34,10 +35,6 @@ def runnable_notebook(path:Path):
     return nb, len(keep)
 
 
-def test_notebooks_found():
-    assert len(NOTEBOOKS) >= 6, f'expected the chapter notebooks in {NBS}, found {[p.name for p in NOTEBOOKS]}'
-
-
 def test_flagged_cells_are_left_out(tmp_path):
     "Cells flagged `slow` or `notest`, or marked `eval: false`, are dropped; other code and markdown cells stay"
     v4 = nbformat.v4
@@ -58,3 +55,22 @@ def test_notebook_runs_in_kernel(path, monkeypatch):
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name='python3', allow_errors=False,
                                      resources={'metadata': {'path': str(NBS)}})
     client.execute()  # raises CellExecutionError, with the cell and its traceback, on the first failing cell
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_opens_without_questions(path):
+    "A kernel to start with (so Jupyter asks nothing), and an export cell that does nothing outside a clone of the project"
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.get('kernelspec', {}).get('name') == 'python3', 'no kernelspec: Jupyter would ask which kernel to use'
+    if path.name != 'index.ipynb':
+        assert 'if nbdev.config.is_nbdev(): nbdev.nbdev_export()' in nb.cells[-1].source, 'the last cell must be the guarded export'
+
+
+def test_a_notebook_downloaded_alone_runs(tmp_path):
+    "As after 'Download' or 'Open in Colab': the notebook on its own, far from the project, runs to its last cell"
+    nb = nbformat.read(NBS/'90_storage.ipynb', as_version=4)  # every cell, the hidden export cell included
+    (tmp_path/'90_storage.ipynb').write_text(nbformat.writes(nb))
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(tmp_path)}})
+    client.execute()
+    assert 'nbdev_export()' in nb.cells[-1].source and nb.cells[-1].execution_count  # the export cell ran...
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['90_storage.ipynb']  # ...and wrote nothing
