@@ -3,7 +3,7 @@
 
 Run by a developer after a change to a recipe (`python tools/build_models.py`); the results are committed. Each model is
 trained with its chapter's recipe and seed, on one CPU thread, through `mnist37.models.train_model` (the same call as `mnist37 train`),
-saved with `save_weights`, and its SHA-256 recorded in `mnist37/assets/SHA256SUMS`, which mnist37 checks before it
+saved with `save_weights` and `export_onnx`, and their SHA-256s recorded in `mnist37/assets/SHA256SUMS`, which mnist37 checks before it
 loads a packaged model. `--kinds linear mlp` rebuilds only some.
 """
 import argparse, warnings
@@ -13,7 +13,7 @@ warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=Futur
 
 def main():
     import torch
-    from mnist37.models import save_weights, train_model
+    from mnist37.models import export_onnx, save_weights, train_model
     from mnist37.storage import MODEL_KINDS, assets_dir, write_sha256sums
     torch.set_num_threads(1)  # as the chapters and `mnist37 train` do, so that retraining there gives these very weights
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -22,7 +22,9 @@ def main():
     for kind in a.kinds:
         learn = train_model(kind, progress=False)
         path = save_weights(learn.model, assets_dir()/f'{kind}.pt')
-        print(f'{path.name}: validation accuracy {learn.recorder.values[-1][-1]:.4f}, {path.stat().st_size:,} bytes')
+        onnx = export_onnx(learn.model, assets_dir()/f'{kind}.onnx')
+        print(f'{path.name} and {onnx.name}: validation accuracy {learn.recorder.values[-1][-1]:.4f}, '
+              f'{path.stat().st_size:,} and {onnx.stat().st_size:,} bytes')
     print(f'updated {write_sha256sums()}')
 
 
