@@ -9,7 +9,6 @@ __all__ = ['SAMPLE_COUNTS', 'VOCAB', 'as_class', 'load_sample_arrays', 'load_mni
 
 # %% ../nbs/00_data.ipynb #d93cceae
 import numpy as np
-import torch
 
 from .storage import packaged_file
 
@@ -18,8 +17,8 @@ SAMPLE_COUNTS = {('train', '3'): 6131, ('train', '7'): 6265, ('valid', '3'): 101
 VOCAB = ['3', '7']  # the classes in fastai's order: class 0 is a 3, class 1 a 7
 
 # %% ../nbs/00_data.ipynb #405c1dec
-def as_class(is_3:torch.Tensor, # the lesson's targets: 1 for a 3, 0 for a 7
-            ) -> torch.Tensor: # class numbers in `VOCAB`: 0 for a 3, 1 for a 7
+def as_class(is_3, # the lesson's targets, a tensor or an array: 1 for a 3, 0 for a 7
+            ): # class numbers in `VOCAB`: 0 for a 3, 1 for a 7
     "The class number fastai uses (a digit's place in `VOCAB`) for each of the lesson's is-it-a-3 targets"
     return 1 - is_3
 
@@ -34,6 +33,7 @@ def load_sample_arrays() -> dict: # `{(split, digit): (images, indices)}`
 # %% ../nbs/00_data.ipynb #2c10b9ad
 def load_mnist_tensors():
     "`train_x, train_y, valid_x, valid_y` as in the lesson: rows of 784 floats in 0..1, threes first, 1 for a 3"
+    import torch  # imported here: what needs only `VOCAB` or the arrays (such as predicting with ONNX) runs without PyTorch
     arrays = load_sample_arrays()
     def xy(split):
         x3, x7 = arrays[(split, '3')][0], arrays[(split, '7')][0]

@@ -85,7 +85,7 @@ def test_partial_or_damaged_copy_is_rebuilt(copy, capsys, damage):
     if damage == 'no_folder': shutil.rmtree(copy/'train'/'7')
     assert sample_problems(copy)
     assert mnist_sample(copy.parent, progress=False) == copy
-    assert 'rebuilding' in capsys.readouterr().out
+    assert 'rewriting' in capsys.readouterr().out
     assert sample_problems(copy) == []
     assert not list(copy.parent.glob('.mnist_sample-*'))  # no temporary or replaced folder left behind
 
@@ -96,7 +96,7 @@ def test_wrong_pixels_found_by_verify(copy, capsys):
     assert sample_problems(copy) == []  # names and sizes can't see it
     assert sample_problems(copy, verify=True)
     mnist_sample(copy.parent, verify=True, progress=False)
-    assert 'rebuilding' in capsys.readouterr().out
+    assert 'rewriting' in capsys.readouterr().out
     assert sample_problems(copy, verify=True) == []
 
 

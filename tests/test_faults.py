@@ -1,0 +1,388 @@
+"""Faults an ordinary but careless (or hostile) user can cause, and what mnist37 must do about each: lose nothing of
+theirs, leave no half-written file, answer every input in bounded time and memory, and report every failure as one
+line on stderr with exit status 2 (1 for a mistake in the command line itself), never a traceback.
+
+Each test names the fault it covers. None depends on timing: where a fault used to hang, the command runs under a
+generous timeout that only a hang would reach, and the test checks the answer it gives."""
+import gzip, io, os, resource, shutil, signal, stat, struct, subprocess, sys, time, zipfile, zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from mnist37.images import ImageError, preprocess, read_image, synthetic_photo
+from mnist37.models import WeightsError, load_weights, new_model, save_weights
+from mnist37.sample import mnist_sample, sample_problems
+from mnist37.storage import DataError, atomic_write, packaged_file
+import mnist37.storage as storage
+
+SCRIPT = shutil.which('mnist37', path=str(Path(sys.executable).parent))
+CMD = [SCRIPT] if SCRIPT else [sys.executable, '-m', 'mnist37']
+
+
+def run(*args, env=None, timeout=300, **kw):
+    "The command in a fresh process, as a user runs it; arguments may be bytes (file names that aren't UTF-8)"
+    args = [a if isinstance(a, bytes) else str(a) for a in args]
+    return subprocess.run([*CMD, *args], capture_output=True, timeout=timeout, env={**os.environ, **(env or {})}, **kw)
+
+
+def one_line_error(r, status=2):
+    "The failure is exactly one line on stderr, `mnist37: error: ...`, with the given exit status and no traceback"
+    err = r.stderr.decode(errors='replace') if isinstance(r.stderr, bytes) else r.stderr
+    lines = err.strip().splitlines()
+    assert r.returncode == status and len(lines) == 1 and lines[0].startswith('mnist37: error: '), (r.returncode, err)
+    return lines[0]
+
+
+@pytest.fixture(scope='module')
+def sample(tmp_path_factory):
+    "A complete MNIST_SAMPLE, written once for the module; tests that change it work on a copy"
+    return mnist_sample(tmp_path_factory.mktemp('fastai')/'data', progress=False)
+
+
+@pytest.fixture
+def copy(sample, tmp_path):
+    dest = tmp_path/'data'/'mnist_sample'
+    shutil.copytree(sample, dest)
+    return dest
+
+
+@pytest.fixture(scope='module')
+def photo(tmp_path_factory):
+    p = tmp_path_factory.mktemp('photo')/'seven.png'
+    synthetic_photo(7, (120, 160), seed=3).save(p)
+    return p
+
+
+# --- the data folder ---------------------------------------------------------------------------------------------------
+
+def test_repair_keeps_what_the_user_put_there(copy):
+    "A rebuild used to delete the whole folder, fastai's models/ and the user's own files with it"
+    (copy/'models').mkdir(); (copy/'models'/'my.pth').write_bytes(b'\x80weights of an afternoon')
+    (copy/'notes.md').write_text('which seed was best')
+    next((copy/'valid'/'3').iterdir()).unlink()
+    assert mnist_sample(copy.parent, progress=False) == copy and sample_problems(copy) == []
+    assert (copy/'models'/'my.pth').read_bytes() == b'\x80weights of an afternoon'
+    assert (copy/'notes.md').read_text() == 'which seed was best'
+    assert sorted(p.name for p in copy.parent.iterdir()) == ['.mnist_sample.lock', 'mnist_sample']  # nothing left over
+
+
+def test_folder_gets_the_usual_permissions(tmp_path):
+    "It was created drwx------ (mkdtemp's mode), unreadable to the other users of a shared FASTAI_HOME"
+    path = mnist_sample(tmp_path, progress=False)
+    want = 0o777 & ~storage._umask()
+    assert stat.S_IMODE(path.stat().st_mode) == want and stat.S_IMODE((path/'train').stat().st_mode) == want
+
+
+@pytest.mark.parametrize('damage', ['labels_flipped', 'labels_garbage'])
+def test_labels_csv_contents_are_checked(copy, damage):
+    "A labels.csv with every label changed, or 14,435 lines of garbage, was reported as complete and verified"
+    csv = copy/'labels.csv'
+    lines = csv.read_text().splitlines()
+    if damage == 'labels_flipped': lines = [lines[0]] + [l[:-1] + str(1 - int(l[-1])) for l in lines[1:]]
+    else: lines = ['garbage'] * len(lines)
+    csv.write_text('\n'.join(lines) + '\n')
+    assert any('labels.csv' in p for p in sample_problems(copy))
+    mnist_sample(copy.parent, progress=False)
+    assert sample_problems(copy) == []
+
+
+def test_data_says_what_it_checked(tmp_path):
+    "It said 'every pixel checked' right after writing a copy it never read back"
+    r = run('data', '--data-dir', tmp_path, text=True)
+    assert r.returncode == 0 and 'wrote' in r.stdout and 'read back' in r.stdout, r.stdout
+    r = run('data', '--data-dir', tmp_path, text=True)
+    assert r.returncode == 0 and 'wrote' not in r.stdout and 'every pixel' in r.stdout, r.stdout
+
+
+def test_data_has_no_progress_bar_in_a_log(tmp_path):
+    "Its progress bar was written into logs when stdout was not a terminal"
+    r = run('data', '--data-dir', tmp_path, text=True)
+    assert r.returncode == 0 and r.stdout.count('\n') == 1 and '\r' not in r.stdout + r.stderr and r.stderr == '', r.stdout
+    r = run('data', '-q', '--data-dir', tmp_path, text=True)
+    assert r.returncode == 0 and r.stdout == '' and r.stderr == ''
+
+
+def test_stale_leftovers_are_removed(tmp_path):
+    "A killed build's folder stayed forever when it was read-only, or when a file stood where a folder was expected"
+    old = tmp_path/'.mnist_sample-old-123'; (old/'train').mkdir(parents=True); (old/'train'/'1.png').write_bytes(b'x')
+    (old/'train').chmod(0o555); old.chmod(0o555)
+    (tmp_path/'.mnist_sample-tmp-abc').write_text('a file, not a folder')
+    mnist_sample(tmp_path, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['.mnist_sample.lock', 'mnist_sample']
+
+
+@pytest.mark.parametrize('home', ['file', 'readonly'])
+def test_errors_name_the_real_folder(tmp_path, home):
+    "With FASTAI_HOME a file or read-only, the message said 'into None', or fastai's config.ini raised PermissionError"
+    h = tmp_path/'home'
+    if home == 'file': h.write_text('not a folder')
+    else: h.mkdir(); h.chmod(0o555)
+    if home == 'readonly' and os.geteuid() == 0: pytest.skip('root writes into a read-only folder; test_data.py covers it with a read-only mount')
+    r = run('data', env={'FASTAI_HOME': str(h)}, text=True)
+    line = one_line_error(r)
+    assert str(h) in line and 'None' not in line
+    code = 'from mnist37.sample import mnist_sample; from mnist37.storage import DataError\ntry: mnist_sample()\nexcept DataError as e: print("DataError", e)'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'FASTAI_HOME': str(h)})
+    assert out.stdout.startswith('DataError') and str(h) in out.stdout and out.stderr == '', out.stderr
+
+
+def test_damaged_checksum_list(tmp_path, monkeypatch):
+    "An empty or damaged SHA256SUMS raised IndexError"
+    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
+    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
+    for text in ['', 'not a checksum line\n']:
+        (tmp_path/'assets'/'SHA256SUMS').write_text(text)
+        with pytest.raises(DataError, match='SHA256SUMS'): packaged_file('mnist_sample.npz')
+
+
+def test_damaged_package_during_train_is_one_line(tmp_path):
+    "A damaged package made train and reproduce print a full traceback"
+    pkg = tmp_path/'pkg'
+    shutil.copytree(Path(storage.__file__).parent, pkg/'mnist37', ignore=shutil.ignore_patterns('__pycache__'))
+    (pkg/'mnist37'/'assets'/'mnist_sample.npz').write_bytes(b'not the data')
+    r = run('train', '--model', 'linear', '--out', tmp_path/'w.pt', env={'PYTHONPATH': str(pkg)}, text=True)
+    assert 'is damaged' in one_line_error(r) and not (tmp_path/'w.pt').exists()
+
+
+# --- writing files -----------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def good_weights(tmp_path_factory):
+    "A previous model the user cares about"
+    p = tmp_path_factory.mktemp('prev')/'prev.pt'
+    save_weights(new_model('linear'), p)
+    return p
+
+
+def test_a_write_that_fails_half_way_keeps_the_previous_file(good_weights, tmp_path):
+    "train --out opened the target with truncation: a full disk left 0 or 2,048 bytes where a good model was"
+    prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
+    limit = 'import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))'
+    code = (f'import signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); {limit}\n'
+            'from mnist37.cli import main; sys.exit(main(sys.argv[1:]))')
+    r = subprocess.run([sys.executable, '-c', code, 'train', '--model', 'mlp', '--epochs', '1', '-q', '--out', str(prev)],
+                       capture_output=True, text=True, timeout=300)
+    assert 'cannot write' in one_line_error(r)
+    assert prev.read_bytes() == good_weights.read_bytes() and sorted(p.name for p in tmp_path.iterdir()) == ['prev.pt']
+
+
+def test_a_kill_during_a_write_keeps_the_previous_file(good_weights, tmp_path):
+    "Killed half way through writing, the target is still the old file"
+    prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
+    code = ('import sys, time; from mnist37.storage import atomic_write\n'
+            'with atomic_write(sys.argv[1]) as f:\n    f.write(b"half a model"); f.flush(); print("writing", flush=True); time.sleep(120)')
+    p = subprocess.Popen([sys.executable, '-c', code, str(prev)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == 'writing\n'
+    p.kill(); p.wait()
+    assert prev.read_bytes() == good_weights.read_bytes()
+
+
+@pytest.mark.parametrize('where', ['readonly', 'folder', 'fifo'])
+def test_train_checks_where_it_will_write_before_training(tmp_path, where):
+    "A bad --out (a read-only folder, a folder, /dev/full) was found only after a minute of training, as a traceback"
+    if where == 'readonly':
+        if os.geteuid() == 0: pytest.skip('root can write into a read-only folder')
+        d = tmp_path/'ro'; d.mkdir(); d.chmod(0o555); out = d/'w.pt'
+    elif where == 'folder': out = tmp_path
+    else: out = tmp_path/'w.pt'; os.mkfifo(out)  # not a regular file, like /dev/full, which a rename would replace
+    r = run('train', '--model', 'cnn', '--out', out, text=True)
+    line = one_line_error(r)
+    assert str(out) in line and 'training' not in r.stdout, r.stdout  # refused before any training started
+    if where == 'fifo': assert stat.S_ISFIFO(os.stat(out).st_mode)  # and it is still what it was
+
+
+def test_reproduce_checks_its_folder_before_training(tmp_path):
+    (tmp_path/'results').write_text('a file where the folder should go')
+    r = run('reproduce', '--out', tmp_path/'results', text=True)
+    assert str(tmp_path/'results') in one_line_error(r) and r.stdout == ''
+
+
+# --- pictures ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('orientation', [3, 6, 8])
+def test_phone_photos_are_turned_upright(tmp_path, orientation):
+    "A JPEG with an EXIF orientation was read sideways, and a 3 was called a 7"
+    upright = synthetic_photo(3, (240, 180), 0.6, seed=4)
+    exif = Image.Exif(); exif[0x0112] = orientation  # how a camera held sideways stores the picture, and says so
+    T = Image.Transpose
+    upright.transpose({3: T.ROTATE_180, 6: T.ROTATE_90, 8: T.ROTATE_270}[orientation]).save(tmp_path/'phone.jpg',
+                                                                                          exif=exif.tobytes(), quality=92)
+    seen = preprocess(tmp_path/'phone.jpg')
+    gaps = {turn: np.abs(seen - preprocess(upright.rotate(turn, expand=True))).mean() for turn in (0, 90, 180, 270)}
+    assert min(gaps, key=gaps.get) == 0, gaps  # it looks like the upright picture, not like any turned one
+    from mnist37.inference import predict
+    assert predict(tmp_path/'phone.jpg').label == '3'
+
+
+class _ManyPages(Image.Image):
+    "Stands in for a TIFF with a million pages: says it is animated, and fails the test if anything counts its frames"
+    is_animated = True
+    @property
+    def n_frames(self): raise AssertionError('counted every frame of a many-page file')
+
+
+def test_multi_page_files_are_refused_without_counting_pages():
+    "Counting pages with n_frames kept predict busy for minutes on a small TIFF with 100,000 pages"
+    with pytest.raises(ImageError, match='animated or multi-page'): read_image(_ManyPages())
+
+
+PEAK_MB = 'int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) // 1024'
+# VmHWM, not getrusage: ru_maxrss carries over the parent's peak through fork and exec
+
+def _peak_rss_mb(code, *args):
+    "Peak memory of a fresh Python (images module only, no PyTorch) running `code`, in MB"
+    full = f'import sys\n{code}\nprint({PEAK_MB})'
+    r = subprocess.run([sys.executable, '-c', full, *map(str, args)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.split()
+
+
+@pytest.mark.parametrize('kind', ['16bit', 'rgba'])
+def test_big_pictures_stay_within_the_memory_budget(tmp_path, kind):
+    "A 9000x9000 16-bit PNG cost 2.26 GB and a large RGBA picture 2 GB, because they were converted at full size"
+    path = tmp_path/f'{kind}.png'
+    side = 9000 if kind == '16bit' else 8000
+    ink = np.zeros((side, side), np.uint16 if kind == '16bit' else np.uint8)
+    ink[side//4:3*side//4, side//2 - side//20:side//2 + side//20] = 60000 if kind == '16bit' else 255  # a thick 1
+    if kind == '16bit': Image.fromarray(ink).save(path)
+    else: Image.fromarray(np.stack([np.zeros_like(ink)] * 3 + [ink], -1), 'RGBA').save(path)
+    out, mb = _peak_rss_mb('from mnist37.images import preprocess; x = preprocess(sys.argv[1]); print(round(float(x.sum())))', path)
+    assert int(mb) < 1000 and float(out) > 10, (out, mb)  # read, within 1 GB
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    "A 300 MB text chunk in a PNG cost 2.27 GB: files above the size limit are refused unread"
+    path = tmp_path/'chatty.png'
+    synthetic_photo(3, (60, 60)).save(path)
+    png = path.read_bytes()
+    text = b'tEXt' + b'Comment\x00' + b'x' * (60 << 20)
+    chunk = struct.pack('>I', len(text) - 4) + text + struct.pack('>I', zlib.crc32(text))
+    path.write_bytes(png[:33] + chunk + png[33:])  # after the IHDR chunk
+    with pytest.raises(ImageError, match='larger than'): preprocess(path)
+
+
+def test_formats_that_run_programs_are_refused_by_name(tmp_path):
+    "PostScript would run Ghostscript on untrusted input wherever Ghostscript is installed"
+    path = tmp_path/'digit.eps'
+    path.write_bytes(b'%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\nshowpage\n')
+    with pytest.raises(ImageError, match='EPS pictures are not accepted'): preprocess(path)
+
+
+@pytest.mark.parametrize('kind', ['zero', 'fifo', 'loop'])
+def test_odd_files_get_the_right_reason_in_bounded_time(tmp_path, kind):
+    "/dev/zero and a FIFO were 'empty file' (and a FIFO could hang); a symlink loop was 'no such file'"
+    if kind == 'zero': path, why = Path('/dev/zero'), 'not a regular file'
+    elif kind == 'fifo': path, why = tmp_path/'pipe.png', 'no picture within'; os.mkfifo(path)  # no writer, ever
+    else: path, why = tmp_path/'loop.png', 'symbolic link'; path.symlink_to(tmp_path/'loop.png')
+    r = run('predict', path, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.splitlines() == [f'{path}: error: {r.stderr.split(": error: ")[1].strip()}'] and why in r.stderr, r.stderr
+
+
+def test_a_pipe_is_read(photo):
+    "predict <(cat photo.png): a pipe is read, up to the size limit"
+    r = subprocess.run(['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")', str(photo)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.rstrip().endswith(': 7 (' + r.stdout.rstrip().split('(')[-1]), r.stderr
+
+
+# --- weights -----------------------------------------------------------------------------------------------------------
+
+def test_a_fifo_as_weights_does_not_hang(tmp_path, photo):
+    os.mkfifo(tmp_path/'w.pt')
+    r = run('predict', '--weights', tmp_path/'w.pt', photo, text=True, timeout=120)
+    assert 'not a regular file' in one_line_error(r)
+
+
+def test_weights_that_cannot_be_loaded_into_a_model(tmp_path):
+    "A sparse tensor escaped as a RuntimeError from load_state_dict; NaN weights loaded and predicted '7 (nan)'"
+    sd = new_model('linear').state_dict()
+    torch.save({**sd, 'weight': sd['weight'].to_sparse()}, tmp_path/'sparse.pt')
+    torch.save({**sd, 'weight': torch.full_like(sd['weight'], float('nan'))}, tmp_path/'nan.pt')
+    with pytest.raises(WeightsError, match='not plain'): load_weights(tmp_path/'sparse.pt')
+    with pytest.raises(WeightsError, match='NaN or infinite'): load_weights(tmp_path/'nan.pt')
+
+
+def test_a_weights_file_that_inflates_is_refused(tmp_path):
+    "A 1.9 MB file that inflates to 2 GB cost 2.7 GB of memory before it was rejected"
+    bomb = tmp_path/'bomb.pt'
+    with zipfile.ZipFile(bomb, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('bomb/data.pkl', b'\x80\x02}q\x00.')
+        with z.open('bomb/data/0', 'w', force_zip64=True) as f:
+            for _ in range(200): f.write(bytes(1 << 20))  # 200 MB of zeros, a few hundred KB compressed
+    assert bomb.stat().st_size < 1_000_000
+    with pytest.raises(WeightsError, match='too large'): load_weights(bomb)
+
+
+@pytest.mark.parametrize('args, msg', [(['--epochs', '0'], 'at least 1'), (['--epochs', '-1'], 'at least 1'),
+                                       (['--lr', '0'], 'greater than 0'), (['--lr', 'nan'], 'greater than 0'),
+                                       (['--lr', 'inf'], 'greater than 0'), (['--lr', '1e300'], 'too large')])
+def test_training_arguments_are_checked(tmp_path, args, msg):
+    "--epochs 0 and --lr 0 were replaced by the defaults, --lr nan saved NaN weights, --epochs -1 died with IndexError"
+    r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt', text=True)
+    assert msg in one_line_error(r, status=1) and not (tmp_path/'w.pt').exists()
+
+
+def test_training_that_diverges_saves_nothing(tmp_path, good_weights):
+    "A learning rate so large the weights overflow must not replace a good model with NaNs"
+    prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
+    r = run('train', '--model', 'cnn', '--epochs', '1', '--lr', '1e30', '-q', '--out', prev, text=True)  # Adam's steps explode
+    assert 'NaN' in one_line_error(r) and prev.read_bytes() == good_weights.read_bytes()
+
+
+# --- the command line in ordinary Unix use -----------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def many(tmp_path_factory):
+    "600 small pictures"
+    d = tmp_path_factory.mktemp('many')
+    for i in range(600): synthetic_photo('37'[i % 2], (40, 40), 0.8, seed=i).save(d/f'{i:04}.png')
+    return sorted(d.iterdir())
+
+
+def test_output_into_a_closed_pipe(many):
+    "predict *.png | head -1 died with a BrokenPipeError traceback"
+    r = subprocess.run(['bash', '-c', 'set -o pipefail; "$@" | head -1', 'sh', *CMD, 'predict', *map(str, many)],
+                       capture_output=True, text=True, timeout=300)
+    assert len(r.stdout.splitlines()) == 1 and 'Traceback' not in r.stderr and r.stderr == '', r.stderr
+
+
+def test_output_onto_a_full_disk(photo):
+    "predict > /dev/full gave an OSError traceback"
+    with open('/dev/full', 'w') as full: r = subprocess.run([*CMD, 'predict', str(photo)], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert 'No space left' in one_line_error(r)
+
+
+@pytest.mark.parametrize('name, env', [(b'caf\xe9.png', {}), ('café.png', {'PYTHONIOENCODING': 'ascii'}),
+                                       ('two\nlines.png', {})])
+def test_any_file_name_is_one_line_of_output(tmp_path, photo, name, env):
+    "A name that isn't UTF-8 (or isn't ASCII under an ASCII terminal) crashed the batch; a newline forged a result line"
+    folder = os.fsencode(tmp_path)
+    path = os.path.join(folder, name if isinstance(name, bytes) else os.fsencode(name))
+    shutil.copy(photo, path)
+    r = run('predict', path, photo, env=env)
+    out = r.stdout.decode('ascii' if env else 'utf-8')
+    assert r.returncode == 0 and len(out.splitlines()) == 2 and out.splitlines()[1].startswith(str(photo)), out
+
+
+def test_results_stream_and_memory_stays_flat(many):
+    "20,000 files took 1.9 GB and printed nothing until the end, so Ctrl-C lost every result"
+    code = f'import sys\nfrom mnist37.cli import main\nrc = main(["predict", *sys.argv[1:]])\nprint({PEAK_MB}, file=sys.stderr)'
+    def peak(files):
+        r = subprocess.run([sys.executable, '-c', code, *map(str, files)], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0 and len(r.stdout.splitlines()) == len(files), r.stderr
+        return int(r.stderr.split()[-1])
+    assert peak(many * 4) < peak(many[:100]) + 60  # 2,400 pictures take hardly more memory than 100
+    p = subprocess.Popen([*CMD, 'predict', *map(str, many * 20)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline()  # results arrive while the rest are still being read
+    p.send_signal(signal.SIGINT)
+    rest, err = p.communicate(timeout=120)
+    assert first.startswith(str(many[0])) and p.returncode == 130 and err.strip() == 'mnist37: error: interrupted', err
+    assert all(l.endswith(')') for l in (first + rest).splitlines())  # what was done was printed, line by line
+
+
+def test_usage_mistakes_exit_1():
+    "A mistake in the command itself is one line too, pointing at the help, with exit status 1"
+    assert 'mnist37 predict --help' in one_line_error(run('predict', text=True), status=1)
+    assert 'mnist37 --help' in one_line_error(run('fly', text=True), status=1)
