@@ -8,14 +8,25 @@ Docs: https://mnist37.github.io/mnist37/cli.html.md"""
 __all__ = ['main']
 
 # %% ../nbs/94_cli.ipynb #d713194e
-import argparse, inspect, os, sys, textwrap, time, warnings
+import argparse, inspect, math, os, sys, textwrap, time, warnings
 from pathlib import Path
 
-from .storage import MODEL_KINDS
+from .storage import MODEL_KINDS, DataError, WeightsError
 
 # %% ../nbs/94_cli.ipynb #7eb96cb5
 def _err(msg):
     print(f'mnist37: error: {msg}', file=sys.stderr)
+
+def _shown(name:str) -> str:
+    "A file name as one printable line: control characters escaped, and what the terminal can't show as `\\x..`"
+    enc, out = sys.stdout.encoding or 'utf-8', []
+    for ch in name:
+        if 0xDC80 <= ord(ch) <= 0xDCFF: out.append(f'\\x{ord(ch) - 0xDC00:02x}')  # a byte of the name that isn't text
+        elif not ch.isprintable(): out.append(ch.encode('unicode_escape').decode())  # a newline becomes \n
+        else:
+            try: out.append(ch if ch.encode(enc) else ch)
+            except UnicodeEncodeError: out.append(ch.encode('ascii', 'backslashreplace').decode())
+    return ''.join(out)
 
 def _one_thread():
     "Train on one CPU thread, as the chapters do: these models are too small to gain from more, and on a busy machine more threads wait for each other"
@@ -23,24 +34,34 @@ def _one_thread():
     torch.set_num_threads(1)
 
 def _data(args):
-    "Write MNIST_SAMPLE, or check an existing copy pixel by pixel"
-    from mnist37.sample import mnist_sample
-    from mnist37.storage import DataError
-    try: path = mnist_sample(args.data_dir, verify=True)
-    except DataError as e: _err(e); return 1
-    except OSError as e: _err(f'cannot write MNIST_SAMPLE into {args.data_dir}: {e.strerror or e}'); return 1
-    print(f'MNIST_SAMPLE is complete and verified (14,434 images, every pixel checked) in {path}')
+    "Write MNIST_SAMPLE, or check an existing copy pixel by pixel, and say which was done"
+    from mnist37.data import SAMPLE_COUNTS
+    from mnist37.sample import fastai_data_dir, mnist_sample, sample_problems
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else fastai_data_dir()
+    dest, n = data_dir/'mnist_sample', f'{sum(SAMPLE_COUNTS.values()):,}'
+    fresh = not dest.is_dir() or bool(sample_problems(dest))  # the quick check: will anything be written?
+    path = mnist_sample(data_dir, verify=True, progress=not args.quiet and sys.stdout.isatty())
+    if fresh and (probs := sample_problems(path, verify=True)):  # read back what was written
+        _err(f'{path} was written but does not read back right ({probs[0]})'); return 2
+    if args.quiet: return 0
+    if fresh: print(f'wrote MNIST_SAMPLE into {path} and read back every file: all {n} images, every pixel as packaged, labels.csv right')
+    else: print(f'MNIST_SAMPLE in {path} is complete: all {n} images there, every pixel as packaged, labels.csv right')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f90310ac
 def _train(args):
-    "Train one model with its chapter's recipe, save its weights and prove they load"
-    from mnist37.models import _recipe, load_weights, save_weights, train_model, WeightsError
+    "Train one model with its chapter's recipe, save its weights and its ONNX graph, and prove both load"
+    from mnist37.storage import check_writable
     out = Path(args.out or f'{args.model}.pt')
-    try: out.parent.mkdir(parents=True, exist_ok=True)  # before training, so that a bad place fails at once
-    except OSError as e: _err(f'cannot write {out}: {e.strerror or e}'); return 1
-    given = {k: v for k, v in dict(epochs=args.epochs, lr=args.lr, seed=args.seed).items() if v is not None}
+    graph = out.with_suffix('.onnx')
+    for p in (out, graph): check_writable(p)  # before training, so that a bad place fails at once
+    try: import onnxscript  # noqa: F401  what torch's ONNX exporter needs, checked before the work too
+    except ImportError: _err('writing the .onnx file needs the export extra: pip install "mnist37[export]"'); return 2
     _one_thread()
+    import torch
+    from mnist37.inference import OnnxModel
+    from mnist37.models import _recipe, export_onnx, load_weights, save_weights, train_model
+    given = {k: v for k, v in dict(epochs=args.epochs, lr=args.lr, seed=args.seed).items() if v is not None}
     recipe = _recipe(args.model)[1]
     defaults = inspect.signature(recipe).parameters
     epochs, lr = (given.get(k, defaults[k].default) for k in ('epochs', 'lr'))
@@ -49,24 +70,25 @@ def _train(args):
     t0 = time.perf_counter()
     learn = train_model(args.model, progress=not args.quiet, **given)
     secs = time.perf_counter() - t0
-    try: save_weights(learn.model, out)
-    except OSError as e: _err(f'cannot write {out}: {e.strerror or e}'); return 1
-    try: load_weights(out, args.model)  # prove the file loads back, the way predict will load it
-    except WeightsError as e: _err(e); return 1
-    print(f'{out}: {args.model} weights, {out.stat().st_size / 1024:.0f} KB; validation accuracy '
+    if not all(torch.isfinite(v).all() for v in learn.model.state_dict().values() if v.is_floating_point()):
+        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {out} was left as it was'); return 2
+    try: save_weights(learn.model, out); export_onnx(learn.model, graph)
+    except OSError as e: _err(f'cannot write {e.filename or out}: {e.strerror or e}'); return 2
+    load_weights(out, args.model); OnnxModel(graph)  # prove both files load back, the way predict will load them
+    print(f'{out} ({out.stat().st_size / 1024:.0f} KB) and {graph.name}: {args.model}, validation accuracy '
           f'{learn.recorder.values[-1][-1]:.4f} after {secs:.1f}s of training')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f9fcf796
 def _reproduce(args):
     "Train every approach of the lesson; print the table, write results.json and the plots"
-    from mnist37.reproduce import reproduce, format_table, save_plots, write_results
+    from mnist37.storage import check_writable
     out = Path(args.out)
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: _err(f'cannot create {out}: {e.strerror or e}'); return 1
+    check_writable(out/'results.json')  # before the half minute of training
     _one_thread()
+    from mnist37.reproduce import reproduce, format_table, save_plots, write_results
     t0 = time.perf_counter()
-    results, trained = reproduce(progress=not args.quiet)
+    results, trained = reproduce(progress=not args.quiet and sys.stderr.isatty())
     plots = save_plots(trained, results, out)
     total = time.perf_counter() - t0
     js = write_results(results, out, total)
@@ -76,20 +98,21 @@ def _reproduce(args):
 
 # %% ../nbs/94_cli.ipynb #5e75a393
 def _predict(args):
-    "Say whether each picture shows a 3 or a 7"
+    "Say whether each picture shows a 3 or a 7, a line for each as soon as its batch is done"
     from mnist37.images import ImageError
-    from mnist37.inference import predict_batch
-    from mnist37.models import WeightsError, load_weights, packaged_model
+    from mnist37.inference import OnnxModel, iter_predictions, packaged_onnx
     kind = None if args.model == 'auto' else args.model
-    try: model = load_weights(args.weights, kind) if args.weights else packaged_model(kind or 'cnn')
-    except WeightsError as e: _err(e); return 1
+    if args.weights and args.weights.endswith('.onnx'): model = OnnxModel(args.weights)
+    elif args.weights:
+        from mnist37.models import load_weights  # a PyTorch weights file: this, and only this, loads PyTorch
+        model = load_weights(args.weights, kind)
+    else: model = packaged_onnx(kind or 'cnn')
     failed = 0
-    for f, res in zip(args.files, predict_batch(args.files, model)):
+    for f, res in zip(args.files, iter_predictions(args.files, model)):
         if isinstance(res, ImageError):
             failed += 1
-            print(f'{f}: error: {res.problem}', file=sys.stderr)
-        else: print(f'{f}: {res.label} ({res.prob:.3f})')
-        sys.stdout.flush()
+            sys.stdout.flush(); print(f'{_shown(f)}: error: {res.problem}', file=sys.stderr)
+        else: print(f'{_shown(f)}: {res.label} ({res.prob:.3f})', flush=True)
     return 2 if failed else 0
 
 # %% ../nbs/94_cli.ipynb #2cf29665
@@ -110,21 +133,39 @@ _COMMANDS = {  # name: (function, one line, paragraph, examples)
                   'nn.Linear, fastai SGD, Learner, simple_net, simple_cnn), print one table with the figures the book '
                   'prints, and write results.json and plots to --out.',
                   '  mnist37 reproduce --out results   # about half a minute on a laptop CPU'),
-    'train': (_train, 'train one model and save its weights',
-              "Train one model with its chapter's recipe and save its weights (a state dict, nothing else) for "
-              '"mnist37 predict --weights". Options left out take the recipe\'s own defaults, which it prints.',
+    'train': (_train, 'train one model and save its weights and its ONNX graph',
+              "Train one model with its chapter's recipe and save its weights (a state dict, nothing else) and, beside "
+              'them, the same model as an ONNX graph, for "mnist37 predict --weights". Options left out take the '
+              "recipe's own defaults, which it prints.",
               '  mnist37 train --model cnn --out cnn.pt\n  mnist37 train --model mlp --epochs 10 --lr 0.1 --out mlp.pt'),
     'predict': (_predict, 'say whether each picture shows a 3 or a 7',
-                "Say whether each picture shows a 3 or a 7. Any size, colour or format PIL reads; dark ink on light paper "
-                'or the reverse. Uses the trained CNN that ships with mnist37 unless told otherwise.',
+                "Say whether each picture shows a 3 or a 7: PNG, JPEG, GIF, BMP, TIFF, WebP or PBM/PGM/PPM, any size or "
+                'colour, dark ink on light paper or the reverse. Uses the trained CNN that ships with mnist37, run with '
+                'ONNX (no PyTorch), unless told otherwise.',
                 '  mnist37 predict photo.jpg scans/*.png\n  mnist37 predict --model linear digit.png\n'
-                '  mnist37 predict --weights cnn.pt digit.png\n\n'
+                '  mnist37 predict --weights cnn.onnx digit.png\n\n'
                 'Prints one line per file, e.g. "photo.jpg: 7 (0.998)": the digit and the model\'s probability for it.\n'
                 'Files that cannot be read get a one-line error on stderr; the exit status is then 2 (else 0).'),
 }
 
+class _Parser(argparse.ArgumentParser):
+    "argparse, but a mistake in the command is one line on stderr and exit status 1"
+    def error(self, message):
+        self.exit(1, f'mnist37: error: {message} (see "{self.prog} --help")\n')
+
+def _at_least_1(text:str) -> int:
+    n = int(text)
+    if n < 1: raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be at least 1')
+    return n
+
+def _above_0(text:str) -> float:
+    x = float(text)
+    if not (math.isfinite(x) and x > 0): raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be a number greater than 0')
+    if x > 1e30: raise argparse.ArgumentTypeError(f'{text} is too large for a learning rate')  # float32 ends near 3e38
+    return x
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='mnist37', formatter_class=_Formatter,
+    p = _Parser(prog='mnist37', formatter_class=_Formatter,
                                 description='Tell handwritten 3s from 7s: the data, the lesson, and trained models.',
                                 epilog='examples:\n  mnist37 reproduce --out results\n  mnist37 predict photo.jpg\n\n'
                                        'Run "mnist37 COMMAND --help" for each command\'s options.')
@@ -135,30 +176,35 @@ def _parser() -> argparse.ArgumentParser:
                                    epilog=f'example{"s" if examples.count(chr(10)) else ""}:\n{examples}')
         cmd[name].set_defaults(func=func)
     cmd['data'].add_argument('--data-dir', metavar='DIR', help="parent folder for mnist_sample/ (default: fastai's data folder)")
+    cmd['data'].add_argument('-q', '--quiet', action='store_true', help='print nothing unless something is wrong')
     cmd['reproduce'].add_argument('--out', default='results', metavar='DIR', help='folder for results.json and the plots (default: results)')
     cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='linear: nn.Linear; mlp: simple_net; cnn: simple_cnn (default: cnn)')
-    cmd['train'].add_argument('--epochs', type=int, metavar='N', help="passes over the training set (default: the recipe's)")
-    cmd['train'].add_argument('--lr', type=float, metavar='X', help="learning rate (default: the recipe's)")
+    cmd['train'].add_argument('--epochs', type=_at_least_1, metavar='N', help="passes over the training set (default: the recipe's)")
+    cmd['train'].add_argument('--lr', type=_above_0, metavar='X', help="learning rate (default: the recipe's)")
     cmd['train'].add_argument('--seed', type=int, help="random seed (default: the recipe's)")
-    cmd['train'].add_argument('--out', metavar='FILE', help='where to write the weights (default: MODEL.pt)')
+    cmd['train'].add_argument('--out', metavar='FILE', help='where to write the weights (default: MODEL.pt); the graph goes beside it, as .onnx')
     cmd['predict'].add_argument('files', nargs='+', metavar='FILE', help='image files')
     cmd['predict'].add_argument('--model', choices=('auto', *MODEL_KINDS), default='auto',
                                 help='which packaged model to use (default: cnn), or with --weights, which kind they are')
-    cmd['predict'].add_argument('--weights', metavar='FILE', help='weights written by "mnist37 train" instead of the packaged ones')
+    cmd['predict'].add_argument('--weights', metavar='FILE', help='a .onnx graph or .pt weights written by "mnist37 train", instead of the packaged model')
     for name in ('reproduce', 'train'): cmd[name].add_argument('-q', '--quiet', action='store_true', help='no progress bar')
     return p
 
 # %% ../nbs/94_cli.ipynb #8173ff32
 def main(argv=None) -> int:
     "Entry point of the `mnist37` command; returns the exit status"
+    sys.stdout.reconfigure(errors='backslashreplace')  # a character the terminal can't show must not end the run
     args = _parser().parse_args(argv)
     warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)  # raised by fastai's import
-    try: rc = args.func(args)
-    except KeyboardInterrupt:
-        _err('interrupted'); return 130
-    if argv is None and args.command == 'predict':
-        # Run as the command: skip the interpreter's teardown of PyTorch, half a second of a two-second start.
-        # predict has written nothing but its output, which is flushed first.
-        sys.stdout.flush(); sys.stderr.flush()
-        os._exit(rc)
-    return rc
+    try:
+        rc = args.func(args)
+        sys.stdout.flush()
+        return rc
+    except KeyboardInterrupt: _err('interrupted'); return 130
+    except BrokenPipeError:  # the reader went away (`mnist37 predict *.png | head -1`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (DataError, WeightsError) as e: _err(e); return 2
+    except OSError as e:  # what is left is writing the output itself, e.g. onto a full disk
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's own last flush can't fail again
+        _err(f'{e.filename}: {e.strerror or e}' if e.filename else f'cannot write the output: {e.strerror or e}'); return 2

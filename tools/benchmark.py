@@ -5,17 +5,24 @@
     python tools/benchmark.py --quick    # leaves out resnet18 (about forty seconds of it)
     python tools/benchmark.py --json bench.json
 
-Each comparison is timed on this machine in this process (fastai is imported before any clock starts):
+Each comparison is timed on this machine:
 
-1. data: the lesson opens every PNG of MNIST_SAMPLE with PIL and stacks the pixels; mnist37 reads its packaged arrays
+1. predicting, first and in fresh processes (this one has imported nothing big yet): `mnist37 predict` on one picture,
+   cold, through PyTorch (`--weights cnn.pt`) and through ONNX (the default), median wall time of several runs and peak
+   memory (each child's own maxrss from `os.wait4`); and both on 2,000 pictures in one call. Targets: one picture in
+   0.4 s and 150 MB, 2,000 in 3 s, through ONNX;
+2. data: the lesson opens every PNG of MNIST_SAMPLE with PIL and stacks the pixels; mnist37 reads its packaged arrays
    (`load_mnist_tensors`, the file's checksum cache cleared first so that it is really read and checked);
-2. the CNN: resnet18 from scratch, one epoch of fit_one_cycle on the PNG folders (the lesson), against `train_cnn`
+3. the CNN: resnet18 from scratch, one epoch of fit_one_cycle on the PNG folders (the lesson), against `train_cnn`
    (simple_cnn, eight epochs, from tensors). Accuracy and seconds, including building the DataLoaders.
 
-Small steps are repeated and the best time kept; the big ones run once. This is a measurement, not a test: the numbers
+The data and CNN steps run in this process (fastai imported before any clock starts). Small steps are repeated and the
+best time kept; the big ones run once. This is a measurement, not a test: the numbers
 depend on the machine and on whatever else it is doing, so the load average is printed with them.
 """
-import argparse, json, os, platform, time, warnings
+import argparse, json, os, platform, subprocess, sys, time, warnings
+
+import numpy as np
 from functools import partial
 
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
@@ -51,12 +58,58 @@ def mnist37_tensors():
     return load_mnist_tensors()
 
 
+def run_child(cmd):
+    "Wall seconds and peak memory (MB) of one run of `cmd`, from the kernel's account of that child alone"
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.perf_counter() - t0
+    out, err = p.stdout.read().decode(), p.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0: raise SystemExit(f'{" ".join(cmd[:3])}... failed: {err.strip()}')
+    return secs, usage.ru_maxrss / 1024, out
+
+
+def predict_comparison(repeats):
+    "mnist37 predict through PyTorch and through ONNX: one picture cold, and 2,000 pictures"
+    import statistics, tempfile
+    from PIL import Image
+    from mnist37.data import load_sample_arrays
+    from mnist37.storage import assets_dir
+    exe = [sys.executable, '-m', 'mnist37', 'predict']
+    ways = {'PyTorch': ['--weights', str(assets_dir()/'cnn.pt')], 'ONNX': []}
+    with tempfile.TemporaryDirectory() as d:
+        arrays = load_sample_arrays()
+        pics = []
+        for i, img in enumerate(np.concatenate([arrays[('valid', '3')][0], arrays[('valid', '7')][0]])[:2000]):
+            pics.append(f'{d}/{i}.png'); Image.fromarray(img).save(pics[-1])
+        res = {}
+        for way, extra in ways.items():
+            runs = [run_child([*exe, *extra, pics[0]]) for _ in range(repeats)]
+            secs, mb = statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+            many_s, many_mb, out = run_child([*exe, *extra, *pics])
+            assert len(out.splitlines()) == 2000
+            res[way] = dict(one_s=round(secs, 3), one_mb=round(mb), many_s=round(many_s, 2), many_mb=round(many_mb))
+    return res
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--quick', action='store_true', help='leave out resnet18')
     p.add_argument('--repeats', type=int, default=3, help='repeats of the small steps (best time kept)')
     p.add_argument('--json', metavar='FILE', help='also write the results here')
+    p.add_argument('--only-predict', action='store_true', help='only the comparison of the two ways to predict')
     args = p.parse_args()
+
+    print(f'{platform.node()}: {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}')
+    pred = predict_comparison(max(3, args.repeats + 2))
+    print(f'{"mnist37 predict":<34} {"PyTorch":>9} {"ONNX":>9} {"ratio":>8}')
+    for key, what in [('one_s', 'one picture, cold: seconds'), ('one_mb', 'one picture, cold: peak MB'),
+                      ('many_s', '2,000 pictures: seconds'), ('many_mb', '2,000 pictures: peak MB')]:
+        a, b = pred['PyTorch'][key], pred['ONNX'][key]
+        print(f'{what:<34} {a:9} {b:9} {a / b:7.1f}x', flush=True)
+    if args.only_predict:
+        print(f'load average after: {os.getloadavg()[0]:.2f}')
+        return
 
     import torch
     import fastai.basics, fastai.callback.progress  # noqa: F401  imported before any timing
@@ -70,9 +123,9 @@ def main():
                          ratio=round(lesson_s / ours_s, 1), note=note))
         print(f'{what:<34} {lesson_s:9.3f} {ours_s:9.3f} {lesson_s / ours_s:7.1f}x  {note}', flush=True)
 
-    print(f'{platform.node()}: {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads, '
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'{"CUDA " + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"}; '
-          f'load average before: {os.getloadavg()[0]:.2f}')
+          f'load average now: {os.getloadavg()[0]:.2f}')
     print(f'{"":<34} {"lesson s":>9} {"mnist37 s":>9} {"ratio":>8}')
 
     t_lesson, lesson_data = best_of(max(1, args.repeats - 1), partial(lesson_tensors, path))
@@ -98,7 +151,8 @@ def main():
     else: print(f'simple_cnn, 8 epochs: {t_cnn:.1f}s, accuracy {acc_cnn:.4f} (resnet18 left out: --quick)')
     print(f'load average after: {os.getloadavg()[0]:.2f}')
     if args.json:
-        with open(args.json, 'w') as f: json.dump(dict(rows=rows, load_average=os.getloadavg()[0]), f, indent=1)
+        from mnist37.storage import atomic_write
+        with atomic_write(args.json, 'w') as f: json.dump(dict(predict=pred, rows=rows, load_average=os.getloadavg()[0]), f, indent=1)
 
 
 if __name__ == '__main__': main()

@@ -1,0 +1,24 @@
+"""The ONNX graphs that ship with mnist37 are the packaged weights, exported: the two can never drift apart."""
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from mnist37.data import load_sample_arrays
+from mnist37.inference import OnnxModel, packaged_onnx, prob_3
+from mnist37.models import export_onnx, packaged_model
+from mnist37.storage import MODEL_KINDS
+
+
+@pytest.mark.parametrize('kind', MODEL_KINDS)
+def test_packaged_graph_is_the_packaged_weights_exported(kind, tmp_path):
+    "Exporting the packaged .pt again gives a graph that computes what the packaged .onnx computes"
+    fresh = OnnxModel(export_onnx(packaged_model(kind), tmp_path/f'{kind}.onnx'))
+    xb = np.random.default_rng(0).random((64, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(packaged_onnx(kind).scores(xb), fresh.scores(xb), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('kind', MODEL_KINDS)
+def test_graph_and_weights_agree_on_real_digits(kind):
+    "A hundred validation digits of each kind: the same probabilities from onnxruntime as from PyTorch, to 1e-5"
+    xb = np.concatenate([load_sample_arrays()[('valid', d)][0][:50] for d in '37']).astype(np.float32) / 255
+    np.testing.assert_allclose(prob_3(kind, xb), prob_3(packaged_model(kind), xb), rtol=0, atol=1e-5)
