@@ -7,11 +7,11 @@ Docs: https://mnist37.github.io/mnist37/exercises.html.md"""
 # %% auto #0
 __all__ = ['NOT_DONE', 'Feedback', 'right', 'hint', 'Stop', 'attempt', 'checker', 'same', 'show', 'verdict',
            'check_rmse_distance', 'check_closest_mean', 'check_sgd_step', 'check_quadratic_grads', 'check_mnist_loss',
-           'check_batch_accuracy', 'check_train_epoch', 'check_optimizer', 'check_linear_by_hand', 'check_two_layer',
+           'check_batch_accuracy', 'check_train_epoch', 'check_optimizer', 'check_linear_by_hand', 'check_layers',
            'check_image_accuracy', 'check_learner', 'check_conv_out_size', 'check_softmax', 'check_confusion_matrix',
            'can_show_sliders', 'interact_or_show']
 
-# %% ../nbs/95_exercises.ipynb #c5817f73
+# %% ../nbs/95_exercises.ipynb #4f465825
 import copy, re
 from functools import wraps
 from types import SimpleNamespace
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from .linear import batch_accuracy, linear1, mnist_loss
 
-# %% ../nbs/95_exercises.ipynb #5a04cd1c
+# %% ../nbs/95_exercises.ipynb #7a3a08ac
 class Feedback(str):
     "A checker's answer: one sentence, shown without quotes; `ok` says whether the attempt is right, `mistake` names what is wrong"
     def __new__(cls,
@@ -40,7 +40,7 @@ NOT_DONE = 'Not done yet: replace `raise NotImplementedError` with your code, th
 def right(text:str) -> Feedback: return Feedback(f'Right: {text}', ok=True)
 def hint(mistake:str, text:str) -> Feedback: return Feedback(text, mistake=mistake)
 
-# %% ../nbs/95_exercises.ipynb #abfc342a
+# %% ../nbs/95_exercises.ipynb #24c07e82
 class Stop(Exception):
     "Raised inside a checker to answer at once with `feedback`"
     def __init__(self, feedback:Feedback): super().__init__(feedback); self.feedback = feedback
@@ -69,7 +69,7 @@ def checker(f):
         except Exception as e: return hint('error', f'That answer could not be checked ({type(e).__name__}: {_first_line(e)}).')
     return _check
 
-# %% ../nbs/95_exercises.ipynb #001b7824
+# %% ../nbs/95_exercises.ipynb #c2dd4a02
 def _tensor(x) -> torch.Tensor: return (x if isinstance(x, torch.Tensor) else torch.tensor(x)).detach().float().cpu()
 
 def same(a, b, # two results: tensors, numbers, or (nested) lists of numbers
@@ -99,7 +99,7 @@ def verdict(got, # what the reader's code gave
         if same(got, wrong): return hint(name, text)
     return hint('wrong', f"Not yet: on the checker's example your code gave {show(got)}, and the answer is {show(answer)}.")
 
-# %% ../nbs/95_exercises.ipynb #4909bb6a
+# %% ../nbs/95_exercises.ipynb #599d2ff9
 @checker
 def check_rmse_distance(f, # the reader's `f(a, b)`
                        ) -> Feedback:
@@ -113,7 +113,7 @@ def check_rmse_distance(f, # the reader's `f(a, b)`
         'absolute value': (d.abs().mean((-1, -2)), 'That is the L1 distance: square the differences (rather than dropping their signs), average, then take the square root.'),
     }, 'one distance per image, and a single image broadcasts against a stack.')
 
-# %% ../nbs/95_exercises.ipynb #ad20cf5e
+# %% ../nbs/95_exercises.ipynb #c6296e8d
 @checker
 def check_closest_mean(f, # the reader's `f(x, means)`
                       ) -> Feedback:
@@ -129,7 +129,7 @@ def check_closest_mean(f, # the reader's `f(x, means)`
         'wrong axis': (dists.argmin(0), 'Your answer has one entry per mean: take `argmin` along the axis of the means (1), to get one entry per image.'),
     }, 'one index per image, the nearest mean each time.')
 
-# %% ../nbs/95_exercises.ipynb #0c2a3565
+# %% ../nbs/95_exercises.ipynb #a1344a91
 _NO_GRAD = ('outside no_grad', 'PyTorch refuses to change a parameter in place while it records the operations done with it: '
             'update `p.data` instead, or do the update inside `with torch.no_grad():`.')
 
@@ -156,7 +156,7 @@ def check_sgd_step(f, # the reader's `f(params, lr)`
     if at([0.8, -2.1], 3.): return hint('first only', 'Only the first parameter moved: loop over all of them, and return after the loop, not inside it.')
     return hint('wrong', f'Not yet: from [1, -2] and 3 your step gave {show(now[0])} and {show(now[1])}, and the answer is [0.8, -2.1] and 2.6.')
 
-# %% ../nbs/95_exercises.ipynb #1696c900
+# %% ../nbs/95_exercises.ipynb #80aec938
 @checker
 def check_quadratic_grads(f, # the reader's `f(t, y, params)`
                          ) -> Feedback:
@@ -174,7 +174,7 @@ def check_quadratic_grads(f, # the reader's `f(t, y, params)`
         'swapped inputs': (grads(inputs=(t, t**2, torch.ones(6))), 'The gradients for `a` and `b` are swapped: `a` multiplies t**2, and `b` multiplies t.'),
     }, 'the same gradients autograd finds.')
 
-# %% ../nbs/95_exercises.ipynb #f16e3ca1
+# %% ../nbs/95_exercises.ipynb #540cecd7
 @checker
 def check_mnist_loss(f, # the reader's `f(predictions, targets)`
                     ) -> Feedback:
@@ -188,7 +188,7 @@ def check_mnist_loss(f, # the reader's `f(predictions, targets)`
         'no mean': (torch.where(targs == 1, 1 - p, p), 'Your loss has one value per image: a loss is a single number, so take their mean.'),
     }, 'a confident right answer costs little, a confident wrong one a lot.')
 
-# %% ../nbs/95_exercises.ipynb #949c450c
+# %% ../nbs/95_exercises.ipynb #b84151f8
 @checker
 def check_batch_accuracy(f, # the reader's `f(xb, yb)`
                         ) -> Feedback:
@@ -200,7 +200,7 @@ def check_batch_accuracy(f, # the reader's `f(xb, yb)`
         'count': (5, 'You counted the right answers: accuracy is the fraction that is right, so take the mean.'),
     }, 'five of the six scores are on the right side.')
 
-# %% ../nbs/95_exercises.ipynb #50e1179a
+# %% ../nbs/95_exercises.ipynb #7c4d2a6a
 def _epoch_problem():
     "A tiny seeded problem: a linear model of 5 inputs, and four batches of ten"
     g = torch.Generator().manual_seed(0)
@@ -240,7 +240,7 @@ def check_train_epoch(f, # the reader's `f(model, dl, params, lr)`
         if at(_epoch_variant(**kw)): return hint(name, text)
     return hint('wrong', 'Not yet: after the epoch the parameters are not where the chapter\'s loop leaves them; compare your loop with `train_epoch` and `sgd_step`.')
 
-# %% ../nbs/95_exercises.ipynb #b9166efc
+# %% ../nbs/95_exercises.ipynb #89007ef5
 def _layer_and_batch():
     "A seeded `nn.Linear(3, 1)`, and a batch with targets whose squared error it can learn from"
     g = torch.Generator().manual_seed(0)
@@ -277,7 +277,7 @@ def check_optimizer(opt_cls, # the reader's class, made as `opt_cls(params, lr)`
     if not at(now(layer), now(ref)): return hint('wrong', "The second step went astray: compare your class with `BasicOptim`.")
     return right('two steps, each downhill by `lr` times the gradient, and the gradients cleared in between.')
 
-# %% ../nbs/95_exercises.ipynb #e04688c5
+# %% ../nbs/95_exercises.ipynb #e54c5895
 @checker
 def check_linear_by_hand(f, # the reader's `f(x, layer)`
                         ) -> Feedback:
@@ -292,20 +292,25 @@ def check_linear_by_hand(f, # the reader's `f(x, layer)`
         'weight first': ((w @ x.T + b[:, None]), 'Your result is the answer turned on its side, shape (3, 4): put the inputs first, `x @ layer.weight.T`, one row per input.'),
     }, '`nn.Linear` is `x @ weight.T + bias`, nothing more.')
 
-# %% ../nbs/95_exercises.ipynb #07eec4ba
+# %% ../nbs/95_exercises.ipynb #f2f9505a
 @checker
-def check_two_layer(f, # the reader's `f(xb, w1, b1, w2, b2)`
-                   ) -> Feedback:
-    "Check `f(xb, w1, b1, w2, b2)`: a linear layer, a ReLU, and a second linear layer, with weights as `(inputs, outputs)` matrices"
-    g = torch.Generator().manual_seed(6)  # a seed with negative hidden values and negative outputs
-    xb, w1, b1, w2, b2 = [torch.randn(*s, generator=g) for s in [(4, 6), (6, 5), (5,), (5, 1), (1,)]]
-    hidden = xb @ w1 + b1
-    return verdict(attempt(f, xb, w1, b1, w2, b2), hidden.relu() @ w2 + b2, {
-        'no ReLU': (hidden @ w2 + b2, 'Without a ReLU between them the two layers are one linear function: set the negative hidden values to 0 (`.max(torch.tensor(0.))` or `F.relu`) before the second layer.'),
-        'ReLU on the output': ((hidden.relu() @ w2 + b2).relu(), 'You also put a ReLU after the last layer, so the score can never be negative and the net can never say 7: use it only between the layers.'),
-    }, 'linear, ReLU, linear: the same as `simple_net` computes.')
+def check_layers(f, # the reader's `f(xb, params)`
+                ) -> Feedback:
+    "Check `f(xb, params)`: the layers `params`, a list of `(weights, bias)` with weights as `(inputs, outputs)`, applied in turn with a ReLU between each and the next"
+    g = torch.Generator().manual_seed(0)  # a seed with negative values after each layer
+    xb = torch.randn(4, 6, generator=g)
+    params = [(torch.randn(i, o, generator=g), torch.randn(o, generator=g)) for i, o in [(6, 5), (5, 4), (4, 1)]]
+    def net(relus):
+        x = xb
+        for i, (w, b) in enumerate(params): x = x @ w + b if i not in relus else (x @ w + b).relu()
+        return x
+    return verdict(attempt(f, xb, params), net({0, 1}), {
+        'no ReLU': (net(set()), 'Without a ReLU between them the layers add up to one linear function: set the negative values to 0 (`.max(torch.tensor(0.))` or `F.relu`) after every layer but the last.'),
+        'ReLU on the output': (net({0, 1, 2}), 'You also put a ReLU after the last layer, so the score can never be negative and the net can never say 7: leave the last layer without one.'),
+        'first ReLU only': (net({0}), 'Only the first layer is followed by a ReLU: put one after every layer but the last.'),
+    }, 'linear, ReLU, linear, ReLU, ..., linear: `simple_net` is the case of two layers.')
 
-# %% ../nbs/95_exercises.ipynb #8026b6ba
+# %% ../nbs/95_exercises.ipynb #4137a49a
 def _three_batches():
     "Raw scores and targets in batches of 4, 4 and 2, with 4, 2 and 2 scores on the right side of 0"
     return [(torch.tensor([[2.], [-1.], [3.], [-2.]]), torch.tensor([[1], [0], [1], [0]])),
@@ -323,7 +328,7 @@ def check_image_accuracy(f, # the reader's `f(model, dl)`
         'raw score': (0.6, 'You compared raw scores with 0.5: a raw score above 0 (a sigmoid above 0.5) means a 3.'),
     }, 'each image counts once, whatever batch it came in.')
 
-# %% ../nbs/95_exercises.ipynb #e4152783
+# %% ../nbs/95_exercises.ipynb #3f3482c2
 class _Watched:
     "The lesson's loaders, loss and optimizer, in the shape a reader's `Learner` uses them, keeping count as they go"
     def __init__(self, dls, model):
@@ -373,7 +378,7 @@ def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, lo
     if abs(accs[-1] - real) <= 0.005: return right(f'after {epochs} epochs your Learner reached {accs[-1]:.4f}, and fastai\'s {real:.4f}.')
     return hint('wrong', f'After {epochs} epochs your Learner reached {accs[-1]:.4f}, where fastai\'s reached {real:.4f}: compare your loop with `fit` in the linear chapter.')
 
-# %% ../nbs/95_exercises.ipynb #b6699e52
+# %% ../nbs/95_exercises.ipynb #50f90977
 _CONV_CASES = [(28, 3, 2, 1), (7, 3, 2, 1), (28, 5, 1, 0), (28, 3, 1, 1), (10, 4, 3, 2), (5, 3, 2, 0)]  # (n, k, stride, padding)
 
 @checker
@@ -388,7 +393,7 @@ def check_conv_out_size(f, # the reader's `f(n, k, stride, padding)`
         'true division': ([(n + 2*p - k)/s + 1 for n, k, s, p in _CONV_CASES], 'Some answers are not whole numbers: the kernel can only stop at whole steps, so divide with `//`, which rounds down.'),
     }, 'the widths PyTorch gives, for all six settings.')
 
-# %% ../nbs/95_exercises.ipynb #61d3071f
+# %% ../nbs/95_exercises.ipynb #31579ad3
 @checker
 def check_softmax(f, # the reader's `f(scores)`
                  ) -> Feedback:
@@ -407,7 +412,7 @@ def check_softmax(f, # the reader's `f(scores)`
         return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000] your code gave {show(got)}.')
     return right('each row adds up to 1, and large scores cause no overflow.')
 
-# %% ../nbs/95_exercises.ipynb #dc6c7f54
+# %% ../nbs/95_exercises.ipynb #28763dd5
 @checker
 def check_confusion_matrix(f, # the reader's `f(preds, targs, n)`
                           ) -> Feedback:
@@ -419,7 +424,7 @@ def check_confusion_matrix(f, # the reader's `f(preds, targs, n)`
         'too small': (answer[:2, :2], 'Your matrix leaves out class 2, which never occurs here: make it `n` by `n` (`torch.bincount` takes `minlength`).'),
     }, 'rows are the true classes, columns the predictions.')
 
-# %% ../nbs/95_exercises.ipynb #0c4cfff6
+# %% ../nbs/95_exercises.ipynb #245901e6
 def can_show_sliders() -> bool:
     "Is this a Jupyter front end a person uses, with `ipywidgets` installed? (A test runner or plain Python is not.)"
     try: import ipywidgets  # noqa: F401

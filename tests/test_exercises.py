@@ -123,8 +123,17 @@ def linear_no_transpose(x, layer): return x @ layer.weight + layer.bias
 def linear_no_bias(x, layer): return x @ layer.weight.T
 def linear_weight_first(x, layer): return layer.weight @ x.T + layer.bias[:, None]
 
-def net_no_relu(xb, w1, b1, w2, b2): return (xb @ w1 + b1) @ w2 + b2
-def net_relu_out(xb, w1, b1, w2, b2): return F.relu(F.relu(xb @ w1 + b1) @ w2 + b2)
+def layers_no_relu(xb, params):
+    for w, b in params: xb = xb @ w + b
+    return xb
+def layers_relu_out(xb, params):
+    for w, b in params: xb = F.relu(xb @ w + b)
+    return xb
+def layers_first_relu_only(xb, params):
+    (w1, b1), *rest = params
+    xb = F.relu(xb @ w1 + b1)
+    for w, b in rest: xb = xb @ w + b
+    return xb
 
 def img_acc_batch_means(model, dl): return torch.stack([batch_accuracy(model(xb), yb) for xb, yb in dl]).mean()
 def img_acc_count(model, dl): return sum(((model(xb) > 0) == yb).sum() for xb, yb in dl)
@@ -183,7 +192,8 @@ EXERCISES = {
                                                'uphill': OptUphill, 'outside no_grad': OptNoGrad, 'nothing changed': OptNothing}),
     'check_linear_by_hand': ('my_linear', stub, {'no transpose': linear_no_transpose, 'no bias': linear_no_bias,
                                                  'weight first': linear_weight_first}),
-    'check_two_layer': ('my_two_layer', stub, {'no ReLU': net_no_relu, 'ReLU on the output': net_relu_out}),
+    'check_layers': ('my_layers', stub, {'no ReLU': layers_no_relu, 'ReLU on the output': layers_relu_out,
+                                         'first ReLU only': layers_first_relu_only}),
     'check_image_accuracy': ('my_image_accuracy', stub, {'batch averages': img_acc_batch_means, 'count': img_acc_count,
                                                          'per batch': img_acc_per_batch, 'raw score': img_acc_raw}),
     'check_learner': ('MyLearner', StubClass, {'gradients piled up': _learner(zero=False), 'never stepped': _learner(step=False),
