@@ -11,7 +11,7 @@ __all__ = ['NOT_DONE', 'Feedback', 'right', 'hint', 'Stop', 'attempt', 'checker'
            'check_image_accuracy', 'check_learner', 'check_conv_out_size', 'check_softmax', 'check_confusion_matrix',
            'can_show_sliders', 'interact_or_show']
 
-# %% ../nbs/95_exercises.ipynb #4f465825
+# %% ../nbs/95_exercises.ipynb #e53f4ac2
 import copy, re
 from functools import wraps
 from types import SimpleNamespace
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from .linear import batch_accuracy, linear1, mnist_loss
 
-# %% ../nbs/95_exercises.ipynb #7a3a08ac
+# %% ../nbs/95_exercises.ipynb #c8c99f38
 class Feedback(str):
     "A checker's answer: one sentence, shown without quotes; `ok` says whether the attempt is right, `mistake` names what is wrong"
     def __new__(cls,
@@ -40,7 +40,7 @@ NOT_DONE = 'Not done yet: replace `raise NotImplementedError` with your code, th
 def right(text:str) -> Feedback: return Feedback(f'Right: {text}', ok=True)
 def hint(mistake:str, text:str) -> Feedback: return Feedback(text, mistake=mistake)
 
-# %% ../nbs/95_exercises.ipynb #24c07e82
+# %% ../nbs/95_exercises.ipynb #83024b1d
 class Stop(Exception):
     "Raised inside a checker to answer at once with `feedback`"
     def __init__(self, feedback:Feedback): super().__init__(feedback); self.feedback = feedback
@@ -69,7 +69,7 @@ def checker(f):
         except Exception as e: return hint('error', f'That answer could not be checked ({type(e).__name__}: {_first_line(e)}).')
     return _check
 
-# %% ../nbs/95_exercises.ipynb #c2dd4a02
+# %% ../nbs/95_exercises.ipynb #6196cab8
 def _tensor(x) -> torch.Tensor: return (x if isinstance(x, torch.Tensor) else torch.tensor(x)).detach().float().cpu()
 
 def same(a, b, # two results: tensors, numbers, or (nested) lists of numbers
@@ -99,7 +99,7 @@ def verdict(got, # what the reader's code gave
         if same(got, wrong): return hint(name, text)
     return hint('wrong', f"Not yet: on the checker's example your code gave {show(got)}, and the answer is {show(answer)}.")
 
-# %% ../nbs/95_exercises.ipynb #599d2ff9
+# %% ../nbs/95_exercises.ipynb #8b2bb5cd
 @checker
 def check_rmse_distance(f, # the reader's `f(a, b)`
                        ) -> Feedback:
@@ -113,7 +113,7 @@ def check_rmse_distance(f, # the reader's `f(a, b)`
         'absolute value': (d.abs().mean((-1, -2)), 'That is the L1 distance: square the differences (rather than dropping their signs), average, then take the square root.'),
     }, 'one distance per image, and a single image broadcasts against a stack.')
 
-# %% ../nbs/95_exercises.ipynb #c6296e8d
+# %% ../nbs/95_exercises.ipynb #5476ce0e
 @checker
 def check_closest_mean(f, # the reader's `f(x, means)`
                       ) -> Feedback:
@@ -129,7 +129,7 @@ def check_closest_mean(f, # the reader's `f(x, means)`
         'wrong axis': (dists.argmin(0), 'Your answer has one entry per mean: take `argmin` along the axis of the means (1), to get one entry per image.'),
     }, 'one index per image, the nearest mean each time.')
 
-# %% ../nbs/95_exercises.ipynb #a1344a91
+# %% ../nbs/95_exercises.ipynb #bd2c0bf6
 _NO_GRAD = ('outside no_grad', 'PyTorch refuses to change a parameter in place while it records the operations done with it: '
             'update `p.data` instead, or do the update inside `with torch.no_grad():`.')
 
@@ -156,7 +156,7 @@ def check_sgd_step(f, # the reader's `f(params, lr)`
     if at([0.8, -2.1], 3.): return hint('first only', 'Only the first parameter moved: loop over all of them, and return after the loop, not inside it.')
     return hint('wrong', f'Not yet: from [1, -2] and 3 your step gave {show(now[0])} and {show(now[1])}, and the answer is [0.8, -2.1] and 2.6.')
 
-# %% ../nbs/95_exercises.ipynb #80aec938
+# %% ../nbs/95_exercises.ipynb #91d11e47
 @checker
 def check_quadratic_grads(f, # the reader's `f(t, y, params)`
                          ) -> Feedback:
@@ -174,7 +174,7 @@ def check_quadratic_grads(f, # the reader's `f(t, y, params)`
         'swapped inputs': (grads(inputs=(t, t**2, torch.ones(6))), 'The gradients for `a` and `b` are swapped: `a` multiplies t**2, and `b` multiplies t.'),
     }, 'the same gradients autograd finds.')
 
-# %% ../nbs/95_exercises.ipynb #540cecd7
+# %% ../nbs/95_exercises.ipynb #8da65c88
 @checker
 def check_mnist_loss(f, # the reader's `f(predictions, targets)`
                     ) -> Feedback:
@@ -188,7 +188,7 @@ def check_mnist_loss(f, # the reader's `f(predictions, targets)`
         'no mean': (torch.where(targs == 1, 1 - p, p), 'Your loss has one value per image: a loss is a single number, so take their mean.'),
     }, 'a confident right answer costs little, a confident wrong one a lot.')
 
-# %% ../nbs/95_exercises.ipynb #b84151f8
+# %% ../nbs/95_exercises.ipynb #ff9b4a61
 @checker
 def check_batch_accuracy(f, # the reader's `f(xb, yb)`
                         ) -> Feedback:
@@ -200,7 +200,7 @@ def check_batch_accuracy(f, # the reader's `f(xb, yb)`
         'count': (5, 'You counted the right answers: accuracy is the fraction that is right, so take the mean.'),
     }, 'five of the six scores are on the right side.')
 
-# %% ../nbs/95_exercises.ipynb #7c4d2a6a
+# %% ../nbs/95_exercises.ipynb #c6c07b10
 def _epoch_problem():
     "A tiny seeded problem: a linear model of 5 inputs, and four batches of ten"
     g = torch.Generator().manual_seed(0)
@@ -240,7 +240,7 @@ def check_train_epoch(f, # the reader's `f(model, dl, params, lr)`
         if at(_epoch_variant(**kw)): return hint(name, text)
     return hint('wrong', 'Not yet: after the epoch the parameters are not where the chapter\'s loop leaves them; compare your loop with `train_epoch` and `sgd_step`.')
 
-# %% ../nbs/95_exercises.ipynb #89007ef5
+# %% ../nbs/95_exercises.ipynb #c80ed13d
 def _layer_and_batch():
     "A seeded `nn.Linear(3, 1)`, and a batch with targets whose squared error it can learn from"
     g = torch.Generator().manual_seed(0)
@@ -277,7 +277,7 @@ def check_optimizer(opt_cls, # the reader's class, made as `opt_cls(params, lr)`
     if not at(now(layer), now(ref)): return hint('wrong', "The second step went astray: compare your class with `BasicOptim`.")
     return right('two steps, each downhill by `lr` times the gradient, and the gradients cleared in between.')
 
-# %% ../nbs/95_exercises.ipynb #e54c5895
+# %% ../nbs/95_exercises.ipynb #a6c773f9
 @checker
 def check_linear_by_hand(f, # the reader's `f(x, layer)`
                         ) -> Feedback:
@@ -292,7 +292,7 @@ def check_linear_by_hand(f, # the reader's `f(x, layer)`
         'weight first': ((w @ x.T + b[:, None]), 'Your result is the answer turned on its side, shape (3, 4): put the inputs first, `x @ layer.weight.T`, one row per input.'),
     }, '`nn.Linear` is `x @ weight.T + bias`, nothing more.')
 
-# %% ../nbs/95_exercises.ipynb #f2f9505a
+# %% ../nbs/95_exercises.ipynb #5ddb62d8
 @checker
 def check_layers(f, # the reader's `f(xb, params)`
                 ) -> Feedback:
@@ -310,7 +310,7 @@ def check_layers(f, # the reader's `f(xb, params)`
         'first ReLU only': (net({0}), 'Only the first layer is followed by a ReLU: put one after every layer but the last.'),
     }, 'linear, ReLU, linear, ReLU, ..., linear: `simple_net` is the case of two layers.')
 
-# %% ../nbs/95_exercises.ipynb #4137a49a
+# %% ../nbs/95_exercises.ipynb #e0096cb0
 def _three_batches():
     "Raw scores and targets in batches of 4, 4 and 2, with 4, 2 and 2 scores on the right side of 0"
     return [(torch.tensor([[2.], [-1.], [3.], [-2.]]), torch.tensor([[1], [0], [1], [0]])),
@@ -328,7 +328,7 @@ def check_image_accuracy(f, # the reader's `f(model, dl)`
         'raw score': (0.6, 'You compared raw scores with 0.5: a raw score above 0 (a sigmoid above 0.5) means a 3.'),
     }, 'each image counts once, whatever batch it came in.')
 
-# %% ../nbs/95_exercises.ipynb #3f3482c2
+# %% ../nbs/95_exercises.ipynb #cc023caa
 class _Watched:
     "The lesson's loaders, loss and optimizer, in the shape a reader's `Learner` uses them, keeping count as they go"
     def __init__(self, dls, model):
@@ -378,7 +378,7 @@ def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, lo
     if abs(accs[-1] - real) <= 0.005: return right(f'after {epochs} epochs your Learner reached {accs[-1]:.4f}, and fastai\'s {real:.4f}.')
     return hint('wrong', f'After {epochs} epochs your Learner reached {accs[-1]:.4f}, where fastai\'s reached {real:.4f}: compare your loop with `fit` in the linear chapter.')
 
-# %% ../nbs/95_exercises.ipynb #50f90977
+# %% ../nbs/95_exercises.ipynb #23777573
 _CONV_CASES = [(28, 3, 2, 1), (7, 3, 2, 1), (28, 5, 1, 0), (28, 3, 1, 1), (10, 4, 3, 2), (5, 3, 2, 0)]  # (n, k, stride, padding)
 
 @checker
@@ -393,7 +393,7 @@ def check_conv_out_size(f, # the reader's `f(n, k, stride, padding)`
         'true division': ([(n + 2*p - k)/s + 1 for n, k, s, p in _CONV_CASES], 'Some answers are not whole numbers: the kernel can only stop at whole steps, so divide with `//`, which rounds down.'),
     }, 'the widths PyTorch gives, for all six settings.')
 
-# %% ../nbs/95_exercises.ipynb #31579ad3
+# %% ../nbs/95_exercises.ipynb #e509e56b
 @checker
 def check_softmax(f, # the reader's `f(scores)`
                  ) -> Feedback:
@@ -412,7 +412,7 @@ def check_softmax(f, # the reader's `f(scores)`
         return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000] your code gave {show(got)}.')
     return right('each row adds up to 1, and large scores cause no overflow.')
 
-# %% ../nbs/95_exercises.ipynb #28763dd5
+# %% ../nbs/95_exercises.ipynb #134f9202
 @checker
 def check_confusion_matrix(f, # the reader's `f(preds, targs, n)`
                           ) -> Feedback:
@@ -424,7 +424,7 @@ def check_confusion_matrix(f, # the reader's `f(preds, targs, n)`
         'too small': (answer[:2, :2], 'Your matrix leaves out class 2, which never occurs here: make it `n` by `n` (`torch.bincount` takes `minlength`).'),
     }, 'rows are the true classes, columns the predictions.')
 
-# %% ../nbs/95_exercises.ipynb #245901e6
+# %% ../nbs/95_exercises.ipynb #6e011c9e
 def can_show_sliders() -> bool:
     "Is this a Jupyter front end a person uses, with `ipywidgets` installed? (A test runner or plain Python is not.)"
     try: import ipywidgets  # noqa: F401
