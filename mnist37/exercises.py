@@ -35,10 +35,17 @@ class Feedback(str):
         return fb
     def __repr__(self): return str(self)  # a notebook shows the sentence itself, not a quoted string
 
-NOT_DONE = 'Not done yet: replace `raise NotImplementedError` with your code, then run the cell again.'
+NOT_DONE = 'Not done yet: replace `raise NotImplementedError` with your code.'
 
-def right(text:str) -> Feedback: return Feedback(f'Right: {text}', ok=True)
-def hint(mistake:str, text:str) -> Feedback: return Feedback(text, mistake=mistake)
+def right(text:str) -> Feedback:
+    "The answer for a right attempt: 'Right: ' and what makes it right"
+    return Feedback(f'Right: {text}', ok=True)
+
+def hint(mistake:str, # the mistake's name, for tests and code
+         text:str, # the sentence the reader sees
+        ) -> Feedback:
+    "The answer for an attempt that looks like the typical mistake `mistake`"
+    return Feedback(text, mistake=mistake)
 
 # %% ../nbs/95_exercises.ipynb #83024b1d
 class Stop(Exception):
