@@ -13,13 +13,14 @@ __all__ = ['NOT_DONE', 'Feedback', 'right', 'hint', 'Stop', 'attempt', 'checker'
 
 # %% ../nbs/95_exercises.ipynb #e53f4ac2
 import copy, re
-from functools import wraps
+from functools import lru_cache, wraps
 from types import SimpleNamespace
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .data import load_mnist_tensors
 from .linear import batch_accuracy, linear1, mnist_loss
 
 # %% ../nbs/95_exercises.ipynb #c8c99f38
@@ -89,6 +90,7 @@ def same(a, b, # two results: tensors, numbers, or (nested) lists of numbers
 
 def show(x) -> str:
     "`x` in a few words for a sentence: its numbers when there are a few, else its shape"
+    if x is None: return 'None'
     try: t = _tensor(x)
     except Exception: return f'a {type(x).__name__}'
     if t.ndim == 0: return f'{t.item():.4g}'
@@ -339,18 +341,25 @@ def check_image_accuracy(f, # the reader's `f(model, dl)`
 class _Watched:
     "The lesson's loaders, loss and optimizer, in the shape a reader's `Learner` uses them, keeping count as they go"
     def __init__(self, dls, model):
-        self.steps, self.valid_passes = 0, 0
-        watched = self
-        class Valid:
-            def __iter__(self): watched.valid_passes += 1; return iter(dls.valid)
-            def __len__(self): return len(dls.valid)
-        self.dls = SimpleNamespace(train=dls.train, valid=Valid())
+        self.steps, self.train_passes, self.valid_passes = 0, 0, 0
+        self.dls = SimpleNamespace(train=_Counted(dls.train, self._on_train), valid=_Counted(dls.valid, self._on_valid))
         for p in model.parameters(): p.register_hook(lambda g, p=p: self._on_backward(p))
 
     def _on_backward(self, p):
         "Called as each parameter's new gradient arrives, before it is added to `p.grad`"
         if p.grad is not None and p.grad.abs().sum() > 0:
-            raise Stop(hint('gradients piled up', 'A new gradient arrived while the last batch\'s was still there, and `backward` adds them: call `opt.zero_grad()` after each step.'))
+            raise Stop(hint('gradients piled up', "A new gradient arrived while the last batch's was still there, and `backward` adds them: call `opt.zero_grad()` after each step."))
+
+    def _on_train(self):
+        "Called as each pass over the training set starts: after the first, the last epoch must have stepped and validated"
+        if self.train_passes: self.check()
+        self.train_passes += 1
+
+    def _on_valid(self): self.valid_passes += 1
+
+    def check(self):
+        if self.steps == 0: raise Stop(hint('never stepped', 'The weights never changed: call `opt.step()` after `loss.backward()`, for every batch.'))
+        if self.valid_passes == 0: raise Stop(hint('no validation', 'Your metric never looked at the validation set: after each epoch, measure it on `dls.valid`.'))
 
     def opt_func(self, params, lr):
         from fastai.optimizer import SGD
@@ -361,6 +370,21 @@ class _Watched:
             def __getattr__(self, name): return getattr(opt, name)
         return Counted()
 
+class _Counted:
+    "A loader that calls `on_pass` each time a pass over it starts"
+    def __init__(self, dl, on_pass): self.dl, self.on_pass = dl, on_pass
+    def __iter__(self): self.on_pass(); return iter(self.dl)
+    def __len__(self): return len(self.dl)
+
+@lru_cache
+def _lesson_dls(): from mnist37.learner import mnist_dls; return mnist_dls(*load_mnist_tensors())
+
+@lru_cache
+def _fastai_accuracy(epochs, lr):
+    "What fastai's `Learner` reaches with the lesson's recipe (trained once for each setting)"
+    from mnist37.learner import train_linear
+    return train_linear(epochs, lr, progress=False).recorder.values[-1][2]
+
 @checker
 def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, loss_func, opt_func, metric)`, with `fit(epochs, lr)`
                   epochs:int=5, # how long both train
@@ -368,22 +392,18 @@ def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, lo
                  ) -> Feedback:
     "Train `nn.Linear(784, 1)` with the reader's `Learner` and with fastai's, from seed 42: right if their accuracies are within 0.005"
     from fastai.torch_core import set_seed
-    from mnist37.data import load_mnist_tensors
-    from mnist37.learner import mnist_dls, train_linear
-    dls = mnist_dls(*load_mnist_tensors())
     set_seed(42, reproducible=True)
     model = nn.Linear(28*28, 1)
-    watched = _Watched(dls, model)
+    watched = _Watched(_lesson_dls(), model)
     learn = attempt(learner_cls, watched.dls, model, mnist_loss, watched.opt_func, batch_accuracy)
     accs = attempt(learn.fit, epochs, lr, errors={'leaf Variable that requires grad': _NO_GRAD})
-    if watched.steps == 0: return hint('never stepped', 'The weights never changed: call `opt.step()` after `loss.backward()`, for every batch.')
-    if watched.valid_passes == 0: return hint('no validation', 'Your metric never looked at the validation set: after each epoch, measure it on `dls.valid`.')
+    watched.check()
     try: accs = [float(a) for a in accs]
     except Exception: accs = None
     if accs is None or len(accs) != epochs: return hint('returned', f'`fit` should return the metric after each epoch: a list of {epochs} numbers, here it gave {show(accs)}.')
-    real = train_linear(epochs, lr, progress=False).recorder.values[-1][2]
-    if abs(accs[-1] - real) <= 0.005: return right(f'after {epochs} epochs your Learner reached {accs[-1]:.4f}, and fastai\'s {real:.4f}.')
-    return hint('wrong', f'After {epochs} epochs your Learner reached {accs[-1]:.4f}, where fastai\'s reached {real:.4f}: compare your loop with `fit` in the linear chapter.')
+    real = _fastai_accuracy(epochs, lr)
+    if abs(accs[-1] - real) <= 0.005: return right(f"after {epochs} epochs your Learner reached {accs[-1]:.4f}, and fastai's {real:.4f}.")
+    return hint('wrong', f"After {epochs} epochs your Learner reached {accs[-1]:.4f}, where fastai's reached {real:.4f}: compare your loop with `fit` in the linear chapter.")
 
 # %% ../nbs/95_exercises.ipynb #23777573
 _CONV_CASES = [(28, 3, 2, 1), (7, 3, 2, 1), (28, 5, 1, 0), (28, 3, 1, 1), (10, 4, 3, 2), (5, 3, 2, 0)]  # (n, k, stride, padding)
