@@ -83,7 +83,7 @@ def validate_epoch(model, # called as `model(xb)`
     if training: model.eval()  # matters for layers such as dropout and batchnorm
     with torch.no_grad(): accs = [(metric or batch_accuracy)(model(xb), yb) for xb, yb in dl]
     if training: model.train()
-    return round(torch.stack(accs).mean().item(), 4)
+    return round(float(torch.stack(accs).mean()), 4)
 
 # %% ../nbs/03_linear.ipynb #83d9f19a
 def linear1_model(seed:int=42, # seeds `torch`'s random numbers, so the same seed gives the same start
