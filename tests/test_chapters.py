@@ -15,7 +15,6 @@ BOOK = 'https://github.com/fastai/fastbook/blob/master/04_mnist_basics.ipynb'
 COURSE = 'https://course.fast.ai/Lessons/lesson3.html'
 CHAPTERS = sorted((ROOT/'nbs').glob('0[0-8]_*.ipynb'))
 WITH_EXERCISES = [p for p in CHAPTERS if re.match(r'0[1-6]_', p.name)]
-LINKS_PENDING = {'07_models.ipynb', '08_inference.ipynb'}  # their link line is still to be added
 
 
 def cells(path:Path) -> list: return [(c['cell_type'], ''.join(c['source']), c) for c in json.loads(path.read_text())['cells']]
@@ -26,8 +25,7 @@ def colab(path:Path) -> str:
     return f'https://colab.research.google.com/github/{s["repo"].removeprefix("https://github.com/")}/blob/{s["branch"]}/nbs/{path.name}'
 
 
-@pytest.mark.parametrize('path', [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason='link line not added yet'))
-                                  if p.name in LINKS_PENDING else p for p in CHAPTERS], ids=[p.name for p in CHAPTERS])
+@pytest.mark.parametrize('path', CHAPTERS, ids=[p.name for p in CHAPTERS])
 def test_chapter_links_to_colab_the_book_and_the_course(path):
     md = '\n'.join(src for kind, src, _ in cells(path) if kind == 'markdown')
     assert f'({colab(path)})' in md, f'{path.name}: no Colab link, or one that is not {colab(path)}'

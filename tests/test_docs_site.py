@@ -161,11 +161,11 @@ def test_internal_links_resolve(opened, name, browser):
 
 @pytest.mark.parametrize('name', CHAPTERS)
 def test_chapter_links_to_run_it(pages, opened, name):
-    "Each chapter links to itself in Colab and on GitHub, and offers the notebook as a download"
+    "Each chapter links to itself in Colab (once: in its own text, or else above it) and on GitHub, and offers a download"
     tab, s = opened[name][0], bd.settings()
     path = f'{s["branch"]}/nbs/{pages[name]["path"].name}'
     github = s['repo'].removeprefix('https://github.com/')
-    assert tab.locator(f'.run-links a[href="https://colab.research.google.com/github/{github}/blob/{path}"]').count() == 1
+    assert tab.locator(f'article a[href="https://colab.research.google.com/github/{github}/blob/{path}"]').count() == 1
     assert tab.locator(f'.run-links a[href="{s["repo"]}/blob/{path}"]').count() == 1
     href = tab.locator('.run-links a.download').get_attribute('href')
     assert href.endswith(pages[name]['path'].name) and json.loads((DOCS/href).read_text())['cells'], 'the download is not the notebook'

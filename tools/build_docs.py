@@ -72,12 +72,12 @@ def autodoc(q:str, obj, anchor:str|None=None, index:bool=True) -> str:
     head = f'<span id="{anchor}"></span>\n\n' if anchor else ''  # nbdev's anchor, as in `_modidx`, still works
     return head + f'```{{eval-rst}}\n.. {kind}:: {q}\n' + ''.join(f'   {o}\n' for o in opts) + '```'
 
-def run_links(nb:Path, s:dict, download:str) -> str:
-    "Markdown with links to run notebook `nb` in Colab, read it on GitHub, and download it"
+def run_links(nb:Path, s:dict, download:str, text:str='') -> str:
+    "Markdown with links to run notebook `nb` in Colab (unless its own `text` links there), read it on GitHub, download it"
     path = f'{s["branch"]}/nbs/{nb.name}'
-    return ('{.run-links}\nRun this notebook yourself: '
-            f'[Open in Colab](https://colab.research.google.com/github/{s["repo"].removeprefix("https://github.com/")}/blob/{path})'
-            f' · [Notebook on GitHub]({s["repo"]}/blob/{path}) · {{download}}`Download the notebook <{download}>`')
+    colab = f'https://colab.research.google.com/github/{s["repo"].removeprefix("https://github.com/")}/blob/{path}'
+    return ('{.run-links}\nRun this notebook yourself: ' + ('' if f'({colab})' in text else f'[Open in Colab]({colab}) · ') +
+            f'[Notebook on GitHub]({s["repo"]}/blob/{path}) · {{download}}`Download the notebook <{download}>`')
 
 def read_page(nb:Path, package:str='mnist37') -> dict:
     """The notebook at `nb` after nbdev's doc processors: title, lead, module (`default_exp`) and cells. Code cells get
@@ -109,7 +109,8 @@ def myst_notebook(page:dict, s:dict, syms:dict, download:str|None=None, tail:str
     "`page` as a notebook for myst-nb: title, run links, autodoc entries, linked names, check cells collapsed; `tail` last"
     targets = {path: q for q, (_, path) in syms.items() if not path.startswith('_')}
     head = f'# {page["title"]}' + (f'\n\n{{.lead}}\n{page["lead"]}' if page['lead'] else '')
-    cells = [head] + ([run_links(page['path'], s, download)] if download else [])
+    text = '\n'.join(c['source'] for c in page['cells'] if c['cell_type'] == 'markdown')
+    cells = [head] + ([run_links(page['path'], s, download, text)] if download else [])
     for c in page['cells']:
         if c['cell_type'] == 'markdown': cells.append(linkify(relink(c['source'], nb_page), targets))
         elif c['cell_type'] == 'doc': cells.append(autodoc(c['name'], c['obj'], syms.get(c['name'], ('',))[0].partition('#')[2]))
