@@ -41,7 +41,7 @@ def validation_set(arrays:dict) -> tuple:
 def batches(x:np.ndarray, y:np.ndarray, bs:int=BATCH_SIZE) -> list:
     "`(xb, yb)` tensors as the lesson's unshuffled `DataLoader` makes them: rows of 784 floats in 0..1, targets `(n, 1)`"
     import torch
-    xt = torch.from_numpy(x).float().div_(255).view(-1, 28*28)
+    xt = torch.tensor(x).float().div_(255).view(-1, 28*28)
     yt = torch.from_numpy(y.astype(np.int64))[:, None]
     return [(xt[i:i+bs], yt[i:i+bs]) for i in range(0, len(xt), bs)]
 

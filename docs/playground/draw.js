@@ -90,21 +90,23 @@ export async function setup_drawing(root, linear, report) {
   const sessions = await load_models();
 
   // Read the canvas, prepare it, and ask the models. Changes that come in meanwhile wait for the next round, so the
-  // page never falls behind the pen; each round's delay, from the oldest change it shows, goes into `report.updates`.
-  let waiting = null, busy = false;
+  // page never falls behind the pen. Each round goes into `report.updates`: how long it took, and how long since the
+  // oldest change it shows was drawn.
+  let waiting = null;
   function changed(time) {
     waiting = waiting ?? time;
-    if (!busy) rounds();
+    if (!report.busy) rounds();
   }
   async function rounds() {
-    busy = true;
+    report.busy = true;
     while (waiting !== null) {
-      const since = waiting;
+      const since = waiting, start = performance.now();
       waiting = null;
       await update();
-      report.updates.push(performance.now() - since);
+      const end = performance.now();
+      report.updates.push({ms: end - start, since_drawn: end - since});
     }
-    busy = false;
+    report.busy = false;
   }
   async function update() {
     const picture = to_mnist(read_canvas(pad.ctx.getImageData(0, 0, canvas.width, canvas.height)));

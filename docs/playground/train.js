@@ -63,25 +63,29 @@ export async function setup_training(root, data, digits_url, report) {
     if (state.epoch === 1) report.first_epoch = state.chapter_settings ? state.accuracy[1] : null;
   }
 
-  // One frame: train on about IMAGES_PER_FRAME images, then show where it stands
-  function frame(then) {
-    if (!state.running) return;
+  // One frame of the animation: train on about IMAGES_PER_FRAME images, then show where it stands
+  let booked = null;  // the next frame, once asked for
+  function frame(now) {
+    state.ms += Math.max(now - state.last, 0);  // time spent training, pauses left out
+    state.last = now;
     for (let seen = 0; seen < IMAGES_PER_FRAME && state.epoch < MAX_EPOCHS; seen += bs()) step();
-    requestAnimationFrame(now => {
-      state.ms += now - then;  // time spent running, pauses left out
-      if (report.ms_to_95 === null && state.accuracy.at(-1) >= 0.95) report.ms_to_95 = state.ms;
-      if (state.epoch >= MAX_EPOCHS) pause();
-      draw();
-      frame(now);
-    });
+    if (report.ms_to_95 === null && state.accuracy.at(-1) >= 0.95) report.ms_to_95 = state.ms + performance.now() - now;
+    draw();
+    if (state.epoch < MAX_EPOCHS) booked = requestAnimationFrame(frame);
+    else pause();
   }
-  function pause() { state.running = false; go.textContent = state.epoch >= MAX_EPOCHS ? 'Done' : 'Go on'; }
+  function pause() {
+    cancelAnimationFrame(booked);
+    state.running = false;
+    go.textContent = state.epoch >= MAX_EPOCHS ? 'Done' : 'Go on';
+  }
   go.addEventListener('click', () => {
     if (state.running || state.epoch >= MAX_EPOCHS) return pause();
-    state.running = true; go.textContent = 'Pause';
-    requestAnimationFrame(frame);
+    Object.assign(state, {running: true, last: performance.now()});
+    go.textContent = 'Pause';
+    booked = requestAnimationFrame(frame);
   });
-  $('.pg-reset').addEventListener('click', () => { state.running = false; reset(); });
+  $('.pg-reset').addEventListener('click', () => { pause(); reset(); });
 
   function draw() {
     const n = state.accuracy.length - 1, epochs = Array.from({length: n + 1}, (_, i) => i);
