@@ -91,21 +91,17 @@ export function otsu_threshold(values) {
     else if (i < bins - 1 && v >= edges[i + 1]) i++;
     counts[i]++;
   }
-  const total = values.length;
-  const between = new Float64Array(bins);  // variance between the groups for each cut; the best cut maximises it
-  let w0 = 0, m0 = 0;
-  const cum = [];
+  // for each cut after bin i: the weight w0 and (unnormalised) mean m0 of the low group, then the variance between
+  // the groups, which the best cut maximises (NaN where a group is empty)
+  const w0 = [], m0 = [];
+  let w = 0, m = 0;
   for (let i = 0; i < bins; i++) {
-    const p = counts[i] / total, mid = Math.fround(Math.fround(edges[i] + edges[i + 1]) / 2);
-    w0 += p; m0 += p * mid;
-    cum.push([w0, m0]);
+    const p = counts[i] / values.length, mid = Math.fround(Math.fround(edges[i] + edges[i + 1]) / 2);
+    w += p; m += p * mid;
+    w0.push(w); m0.push(m);
   }
-  let best = -Infinity;
-  cum.forEach(([w, m], i) => {
-    const d = m0 * w - m;
-    between[i] = d * d / (w * (1 - w));  // NaN where a group is empty
-    if (between[i] > best) best = between[i];
-  });
+  const between = w0.map((w, i) => { const d = m * w - m0[i]; return d * d / (w * (1 - w)); });
+  const best = Math.max(...between.filter(v => !Number.isNaN(v)));
   // often a run of equally good cuts: take its middle (np.isclose's tolerances)
   const close = [...between.keys()].filter(i => Math.abs(between[i] - best) <= 1e-8 + 1e-5 * Math.abs(best));
   return edges[Math.floor((close[0] + close[close.length - 1]) / 2) + 1];
