@@ -83,19 +83,19 @@ export async function setup_drawing(root, linear, report) {
   const $ = sel => root.querySelector(sel);
   const canvas = $('.pg-pad canvas'), seen = $('.pg-seen canvas'), reasons = $('.pg-reasons canvas');
   const rows = answer_rows($('.pg-answers'));
+  let sessions = null;  // the models, once loaded
   const pad = drawing_pad(canvas, changed);
   pad.clear();
   pad.stroke(FIRST_THREE);
   $('.pg-clear').addEventListener('click', () => { pad.clear(); changed(performance.now()); });
-  const sessions = await load_models();
 
   // Read the canvas, prepare it, and ask the models. Changes that come in meanwhile wait for the next round, so the
   // page never falls behind the pen. Each round goes into `report.updates`: how long it took, and how long since the
   // oldest change it shows was drawn.
-  let waiting = null;
+  let waiting = performance.now();  // the 3 drawn above
   function changed(time) {
     waiting = waiting ?? time;
-    if (!report.busy) rounds();
+    if (sessions && !report.busy) rounds();
   }
   async function rounds() {
     report.busy = true;
@@ -123,5 +123,6 @@ export async function setup_drawing(root, linear, report) {
     report.first_prediction ??= performance.now();  // milliseconds since the page was opened
     show_reasons(reasons, $('.pg-reasons figcaption .pg-score'), picture, linear);
   }
-  changed(performance.now());
+  sessions = await load_models();
+  await rounds();  // the first answers, to the 3 above or to whatever has been drawn meanwhile
 }
