@@ -15,16 +15,21 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# onnxruntime-web for the docs site's playground page: exactly the versions in docs/package-lock.json (needs Node and npm)
+NODE_MODULES := docs/node_modules/.package-lock.json
+$(NODE_MODULES): docs/package.json docs/package-lock.json
+	cd docs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 # The main job: materialise MNIST_SAMPLE and run the whole lesson.
 reproduce: $(BIN)/.installed
 	$(BIN)/mnist37 reproduce --out results
 
 # Every test, on two workers: each notebook in a fresh Jupyter kernel, the suite in tests/, and the docs site in a browser.
-test: $(BIN)/.installed
+test: $(BIN)/.installed $(NODE_MODULES)
 	$(BIN)/pytest -n 2 --dist loadgroup --durations=15 tests
 
-# The website: every notebook rendered with its saved outputs (never re-run) into _docs/, offline.
-docs: $(BIN)/.installed
+# The website: every notebook rendered with its saved outputs (never re-run) into _docs/, offline, and the playground.
+docs: $(BIN)/.installed $(NODE_MODULES)
 	$(BIN)/python tools/build_docs.py
 
 # The chapters in JupyterLab.

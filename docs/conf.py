@@ -34,6 +34,10 @@ autodoc_member_order = 'bysource'
 autodoc_preserve_defaults = True
 
 html_theme = 'sphinx_book_theme'
+templates_path = ['_templates']
+# the theme's sidebar, and below its table of contents a link to the playground page (tools/build_playground.py)
+html_sidebars = {'**': ['navbar-logo.html', 'icon-links.html', 'search-button-field.html', 'sbt-sidebar-nav.html',
+                        'playground-link.html']}
 html_static_path = ['_static']
 html_css_files = ['mnist37.css']
 html_favicon = '_static/favicon.svg'

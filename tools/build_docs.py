@@ -5,12 +5,15 @@ sphinx-book-theme) after nbdev's own processors. The glue covers what our notebo
 lead, `#| echo: false`, `show_doc` as autodoc entries, collapsed check cells (`test_eq`, `assert`), links to notebooks
 and to exported names, links to run each chapter, and the sidebar. Each page also gets a markdown twin,
 `<page>.html.md`, where nbdev's `Docs:` line in each module points; README.md is the landing page's (make_readme.py).
-Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py.
+Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py; the playground page, which is not a notebook, comes from
+build_playground.py.
 """
 import ast, importlib, inspect, json, os, re, shutil, sys, tomllib
 from pathlib import Path
 
 from nbdev.config import nbpath2html
+
+from build_playground import add_playground
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -181,6 +184,7 @@ def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', quiet:bool=True) -> Pat
         for p in pages:
             if p['module']: modules.setdefault(f'{s["package"]}.{p["module"]}', []).append(p)
         (proc/'api.md').write_text(api_page(modules, {c['name'] for p in pages for c in p['cells'] if c['cell_type'] == 'doc'}))
+        add_playground(proc, proc/'.html')  # its page beside the others, and the files it loads straight into the site
         app.build()
     if app.statuscode: raise SystemExit(f'Sphinx failed (exit {app.statuscode})')
     shutil.rmtree(out, ignore_errors=True)

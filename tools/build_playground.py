@@ -1,0 +1,106 @@
+"""The docs site's playground page: draw a digit for the packaged models, step down a parabola, train chapter 03's model.
+
+`build_docs.build` calls `add_playground` before Sphinx runs. The page (docs/playground/playground.md) goes in with the
+notebooks' pages; beside it, in `playground/`, go its JavaScript (docs/playground/*.js), the three packaged ONNX models,
+onnxruntime-web's files (from docs/node_modules, which `npm ci` installs from docs/package-lock.json: `make docs` does),
+and the numbers and pictures the page uses, made here from the package with fixed seeds, so that every build writes the
+same bytes. Nothing the page loads comes from outside the site.
+"""
+import gzip, json, shutil
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT/'docs'/'playground'
+ORT = ROOT/'docs'/'node_modules'/'onnxruntime-web'
+# the WebAssembly build with its JavaScript glue in one module; the .wasm is the runtime itself (about 14 MB)
+ORT_FILES = ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm']
+TRAIN_PER_DIGIT = 1000  # 2,000 training images; the page validates on all 2,038 validation images
+SEED = 42  # chapter 03's seed: for the starting weights, and here for picking and ordering the training images
+BATCH_SIZE, LR = 256, 1.  # chapter 03's settings, the page's defaults
+
+
+def training_subset(arrays:dict, # `load_sample_arrays()`
+                    per_digit:int=TRAIN_PER_DIGIT, seed:int=SEED) -> tuple:
+    "`per_digit` training 3s and as many 7s, picked at random and shuffled once: uint8 images (n, 28, 28), targets (n,)"
+    rng = np.random.default_rng(seed)
+    picks = [np.sort(rng.choice(len(arrays[('train', d)][0]), per_digit, replace=False)) for d in '37']
+    x = np.concatenate([arrays[('train', d)][0][p] for d, p in zip('37', picks)])
+    y = np.repeat(np.array([1, 0], np.uint8), per_digit)  # 1 for a 3, as in the lesson
+    # Chapter 03's loader keeps the 3s first; shuffled once, every batch holds both digits. Every epoch then takes the
+    # batches in this same order, as the chapter's unshuffled loaders do.
+    order = rng.permutation(len(x))
+    return x[order], y[order]
+
+def validation_set(arrays:dict) -> tuple:
+    "All the validation images, 3s first as `load_mnist_tensors` has them: uint8 images (n, 28, 28), targets (n,)"
+    x3, x7 = arrays[('valid', '3')][0], arrays[('valid', '7')][0]
+    return np.concatenate([x3, x7]), np.repeat(np.array([1, 0], np.uint8), [len(x3), len(x7)])
+
+def batches(x:np.ndarray, y:np.ndarray, bs:int=BATCH_SIZE) -> list:
+    "`(xb, yb)` tensors as the lesson's unshuffled `DataLoader` makes them: rows of 784 floats in 0..1, targets `(n, 1)`"
+    import torch
+    xt = torch.tensor(x).float().div_(255).view(-1, 28*28)
+    yt = torch.from_numpy(y.astype(np.int64))[:, None]
+    return [(xt[i:i+bs], yt[i:i+bs]) for i in range(0, len(xt), bs)]
+
+def first_epoch(train:tuple, valid:tuple, bs:int=BATCH_SIZE, lr:float=LR, seed:int=SEED) -> float:
+    "Chapter 03's loop for one epoch on `train` from `linear1_model(seed)`: the validation accuracy it reaches"
+    from functools import partial
+    from mnist37.linear import linear1_model, train_epoch, validate_epoch
+    from mnist37.sgd import sgd_step
+    model, params = linear1_model(seed)
+    train_epoch(model, batches(*train, bs), partial(sgd_step, params, lr))
+    return validate_epoch(model, batches(*valid, bs))
+
+def roller_coaster() -> dict:
+    "Chapter 02's roller coaster: 20 noisy speed readings, and the random start of the quadratic's three parameters"
+    import torch
+    torch.manual_seed(42)  # as chapter 02 draws them, in the same order
+    time = torch.arange(0, 20).float()
+    speed = torch.randn(20)*3 + 0.75*(time - 9.5)**2 + 1
+    return dict(time=time.tolist(), speed=speed.tolist(), params=torch.randn(3).tolist())
+
+def page_data() -> tuple:
+    "What the page uses: numbers as a dict (JSON), and its pictures as bytes, the training ones then the validation ones"
+    from mnist37.data import load_sample_arrays
+    from mnist37.linear import linear1_model
+    from mnist37.models import packaged_model
+    arrays = load_sample_arrays()
+    train, valid = training_subset(arrays), validation_set(arrays)
+    weights, bias = linear1_model(SEED)[1]
+    linear = packaged_model('linear').state_dict()
+    data = dict(
+        train=dict(count=len(train[0]), targets=train[1].tolist()),
+        valid=dict(count=len(valid[0]), targets=valid[1].tolist()),
+        start=dict(seed=SEED, weights=weights.detach().flatten().tolist(), bias=bias.item()),  # float32s, exactly
+        defaults=dict(batch_size=BATCH_SIZE, lr=LR),
+        python_first_epoch=first_epoch(train, valid),  # shown on the page beside the browser's own
+        linear=dict(weights=linear['weight'].flatten().tolist(), bias=linear['bias'].item()),  # for the heat-map
+        roller_coaster=roller_coaster())
+    return data, np.concatenate([train[0], valid[0]]).tobytes()
+
+def ort_files(ort:Path=ORT) -> list:
+    "onnxruntime-web's files that the page loads, from `npm ci`'s install"
+    paths = [ort/'dist'/f for f in ORT_FILES]
+    if not all(p.is_file() for p in paths):
+        raise SystemExit(f'onnxruntime-web is not installed in {ort.parent}: run `npm ci` in docs/ (`make docs` does)')
+    return paths
+
+def add_playground(proc:Path, # the folder of page sources Sphinx reads
+                   html:Path, # the folder Sphinx writes the site into
+                  ) -> Path:
+    "Put the playground page into `proc`, and what it loads into `html/playground/`"
+    from mnist37.storage import packaged_file
+    shutil.copy(SRC/'playground.md', proc/'playground.md')
+    out = html/'playground'
+    shutil.rmtree(out, ignore_errors=True)
+    for d in ('ort', 'models'): (out/d).mkdir(parents=True)
+    for p in [*SRC.glob('*.js'), *SRC.glob('*.css')]: shutil.copy(p, out/p.name)
+    for p in ort_files(): shutil.copy(p, out/'ort'/p.name)
+    for kind in ('linear', 'mlp', 'cnn'): shutil.copy(packaged_file(f'{kind}.onnx'), out/'models'/f'{kind}.onnx')
+    data, pictures = page_data()
+    (out/'data.json').write_text(json.dumps(data, separators=(',', ':')))
+    (out/'digits.bin.gz').write_bytes(gzip.compress(pictures, 9, mtime=0))  # about a quarter of the 3 MB
+    return out
