@@ -60,11 +60,14 @@ def mnist37_tensors():
 
 def run_child(cmd):
     "Wall seconds and peak memory (MB) of one run of `cmd`, from the kernel's account of that child alone"
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    secs = time.perf_counter() - t0
-    out, err = p.stdout.read().decode(), p.stderr.read().decode()
+    import tempfile
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:  # files, not pipes: a full pipe would block it
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        secs = time.perf_counter() - t0
+        out.seek(0); err.seek(0)
+        out, err = out.read().decode(), err.read().decode()
     if os.waitstatus_to_exitcode(status) != 0: raise SystemExit(f'{" ".join(cmd[:3])}... failed: {err.strip()}')
     return secs, usage.ru_maxrss / 1024, out
 
