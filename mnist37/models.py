@@ -9,7 +9,7 @@ __all__ = ['MAX_WEIGHTS_BYTES', 'new_model', 'train_model', 'save_weights', 'loa
            'packaged_weights', 'packaged_model']
 
 # %% ../nbs/07_models.ipynb #a13d1e1d
-import errno, io, stat, zipfile
+import errno, io, stat, warnings, zipfile
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -74,7 +74,10 @@ def load_weights(path, # a file written by `save_weights` (or any state dict sav
     "A model holding the weights in `path`, loaded without unpickling any objects"
     path = Path(path)
     _weights_file(path)
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # e.g. torch's note that it checks sparse tensors: they are refused below anyway
+            sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         raise WeightsError(f'{path}: not a weights file that can be loaded safely ({type(e).__name__})') from None
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):

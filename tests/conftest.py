@@ -15,3 +15,11 @@ from mnist37.sample import offline
 def no_network():
     "Refuse every connection that leaves this machine, for the whole test session (loopback still works)"
     with offline(): yield
+
+
+@pytest.fixture
+def small_sample(monkeypatch):
+    "MNIST_SAMPLE cut to six images per split and digit, for the tests of writing and repairing the folder in this process"
+    import mnist37.sample as sample
+    full = sample.load_sample_arrays()
+    monkeypatch.setattr(sample, 'load_sample_arrays', lambda: {k: (x[:6], idx[:6]) for k, (x, idx) in full.items()})

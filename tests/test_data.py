@@ -23,10 +23,9 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture
-def copy(built, tmp_path):
-    dest = tmp_path/'data'/'mnist_sample'
-    shutil.copytree(built, dest)
-    return dest
+def copy(small_sample, tmp_path):
+    "A complete copy to damage: of the cut-down sample (see conftest.py), so that writing and repairing take no time"
+    return mnist_sample(tmp_path/'data', progress=False)
 
 
 def pngs(path): return sorted(p.relative_to(path).as_posix() for p in path.rglob('*.png'))
