@@ -111,7 +111,9 @@ def opened(browser):
     for n in NAMES:
         tab = open_page(browser, f'{n}.html')
         res[n] = (tab, tab.evaluate(_READ))
-        tab.screenshot(path=str(SHOTS/f'{n}.png'), full_page=True)  # also gives late requests time to show up
+        tab.wait_for_load_state('networkidle')  # late requests (fonts, search index) have had their chance to fail
+        # the top of each page for people to look at; whole pages (slow to render) with MNIST37_SCREENSHOTS=full
+        tab.screenshot(path=str(SHOTS/f'{n}.png'), full_page=os.environ.get('MNIST37_SCREENSHOTS') == 'full')
     return res
 
 @pytest.mark.parametrize('name', NAMES)
