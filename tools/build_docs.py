@@ -5,10 +5,9 @@ sphinx-book-theme) after nbdev's own processors. The glue covers what our notebo
 lead, `#| echo: false`, `show_doc` as autodoc entries, collapsed check cells (`test_eq`, `assert`), links to notebooks
 and to exported names, links to run each chapter, and the sidebar. Each page also gets a markdown twin,
 `<page>.html.md`, where nbdev's `Docs:` line in each module points; README.md is the landing page's (make_readme.py).
-Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py; the playground page, which is not a notebook, comes from
-build_playground.py.
+Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py; the playground page comes from build_playground.py.
 """
-import ast, importlib, inspect, json, os, re, shutil, sys, tomllib
+import argparse, ast, importlib, inspect, json, os, re, shutil, sys, tomllib
 from pathlib import Path
 
 from nbdev.config import nbpath2html
@@ -181,8 +180,7 @@ def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', quiet:bool=True) -> Pat
             nb = myst_notebook(p, s, syms, None if index else os.path.relpath(p['path'], proc), sidebar if index else '')
             (proc/f'{p["name"]}.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False))
         modules = {}
-        for p in pages:
-            if p['module']: modules.setdefault(f'{s["package"]}.{p["module"]}', []).append(p)
+        for p in (p for p in pages if p['module']): modules.setdefault(f'{s["package"]}.{p["module"]}', []).append(p)
         (proc/'api.md').write_text(api_page(modules, {c['name'] for p in pages for c in p['cells'] if c['cell_type'] == 'doc'}))
         add_playground(proc, proc/'.html')  # its page beside the others, and the files it loads straight into the site
         app.build()
@@ -194,7 +192,6 @@ def build(out:Path=ROOT/'_docs', proc:Path=ROOT/'_proc', quiet:bool=True) -> Pat
     return out
 
 if __name__ == '__main__':
-    import argparse
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('-v', '--verbose', action='store_true', help="show Sphinx's progress, not only its warnings")
     print(f'Built the site in {os.path.relpath(build(quiet=not ap.parse_args().verbose))}/')
