@@ -196,4 +196,5 @@ d = { 'settings': { 'branch': 'main',
                                  'mnist37.storage.check_writable': ('storage.html#check_writable', 'mnist37/storage.py'),
                                  'mnist37.storage.model_file': ('storage.html#model_file', 'mnist37/storage.py'),
                                  'mnist37.storage.packaged_file': ('storage.html#packaged_file', 'mnist37/storage.py'),
+                                 'mnist37.storage.stat_or_why': ('storage.html#stat_or_why', 'mnist37/storage.py'),
                                  'mnist37.storage.write_sha256sums': ('storage.html#write_sha256sums', 'mnist37/storage.py')}}}

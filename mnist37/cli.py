@@ -111,8 +111,8 @@ def _predict(args):
     for f, res in zip(args.files, iter_predictions(args.files, model)):
         if isinstance(res, ImageError):
             failed += 1
-            sys.stdout.flush(); print(f'{_shown(f)}: error: {res.problem}', file=sys.stderr)
-        else: print(f'{_shown(f)}: {res.label} ({res.prob:.3f})', flush=True)
+            sys.stdout.flush(); sys.stderr.write(f'{_shown(f)}: error: {res.problem}\n')
+        else: sys.stdout.write(f'{_shown(f)}: {res.label} ({res.prob:.3f})\n'); sys.stdout.flush()  # one write: Ctrl-C can't cut a line
     return 2 if failed else 0
 
 # %% ../nbs/94_cli.ipynb #2cf29665

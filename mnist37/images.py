@@ -9,11 +9,13 @@ __all__ = ['MAX_SIDE', 'MAX_FILE_BYTES', 'PIPE_SECONDS', 'FORMATS', 'MNIST_SIDE'
            'read_image', 'background', 'otsu_threshold', 'to_mnist', 'preprocess', 'synthetic_photo']
 
 # %% ../nbs/92_images.ipynb #614041c1
-import errno, io, os, select, stat, time, warnings
+import io, os, select, stat, time, warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from .storage import stat_or_why
 
 # %% ../nbs/92_images.ipynb #f48a886f
 class ImageError(ValueError):
@@ -47,11 +49,8 @@ _KINDS = [(stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device')
 
 def _file_bytes(path, name) -> io.BytesIO:
     "The bytes of a regular file or a pipe, read within the size and time limits, or the `ImageError` that says why not"
-    try: st = path.stat()
-    except FileNotFoundError: raise ImageError(name, 'no such file' if not path.is_symlink() else 'a symbolic link to nothing') from None
-    except OSError as e:
-        if e.errno == errno.ELOOP: raise ImageError(name, 'a symbolic link that leads back to itself') from None
-        raise ImageError(name, f'could not be read ({e.strerror or e})') from None
+    st, why = stat_or_why(path)  # the same reasons as for a model file
+    if why: raise ImageError(name, why)
     if stat.S_ISDIR(st.st_mode): raise ImageError(name, 'is a folder, not an image')
     kind = next((k for test, k in _KINDS if test(st.st_mode)), None)
     if kind: raise ImageError(name, f'not a regular file ({kind})')
