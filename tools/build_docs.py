@@ -41,7 +41,8 @@ def numbered(nb:Path, title:str) -> str:
     "The title of notebook `nb` as the site shows it: a lesson chapter's with its number, `Chapter 01: pixel similarity`"
     n = re.match(r'(\d+)_', nb.name)
     if not n or is_appendix(nb): return title  # the appendices name their letter in their own titles
-    return f'Chapter {n[1]}: {title if title[:2].isupper() else title[:1].lower() + title[1:]}'
+    first = title.split(' ', 1)[0]
+    return f'Chapter {n[1]}: {title if len(first) > 1 and first.isupper() else title[:1].lower() + title[1:]}'  # MNIST stays
 
 def is_check(src:str) -> bool:
     "Does `src` only check things: every statement an `assert`, a `test_*(...)` call, or a for/with block of those?"
