@@ -1,10 +1,11 @@
 """The docs website, built by `make docs`'s command and looked at in a real browser (headless Chromium).
 
 Builds `_docs/` once, serves it on a loopback port, opens each page once, and checks what a reader would notice: titles
-and the sidebar, images that load, tables, no leftover nbdev syntax, no console errors, nothing fetched from outside
-this machine, check cells and answers collapsed, links that resolve, a search that finds an exported function, and a
-link to run each chapter. A screenshot of each page goes to `screenshots/` for people to look at. Without Chromium (or
-playwright) the browser checks skip, except in CI (`CI=true`), where a missing browser is a failure.
+and the sidebar (chapters numbered), images that load, tables, no leftover nbdev syntax, no console errors, nothing
+fetched from outside this machine, check cells, answers and the outputs of questions collapsed, links that resolve, a
+search that finds an exported function, an import line in each API entry, and a link to run each chapter. A screenshot
+of each page goes to `screenshots/` for people to look at. Without Chromium (or playwright) the browser checks skip,
+except in CI (`CI=true`), where a missing browser is a failure.
 """
 import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading, tomllib
 from pathlib import Path

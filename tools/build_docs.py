@@ -123,7 +123,7 @@ def read_page(nb:Path, package:str='mnist37') -> dict:
 SHOW = 'Show the output'  # what a question's output hides behind, on the page and in its markdown
 
 def myst_notebook(page:dict, s:dict, syms:dict, download:str|None=None, tail:str='') -> dict:
-    "`page` as a notebook for myst-nb: title, run links, autodoc entries, linked names, check cells collapsed; `tail` last"
+    "`page` as a notebook for myst-nb: title, run links, autodoc entries, linked names, checks and questions' outputs collapsed; `tail` last"
     targets = {path: q for q, (_, path) in syms.items() if not path.startswith('_')}
     head = f'# {page["title"]}' + (f'\n\n{{.lead}}\n{page["lead"]}' if page['lead'] else '')
     text = '\n'.join(c['source'] for c in page['cells'] if c['cell_type'] == 'markdown')
