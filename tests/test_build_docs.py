@@ -17,6 +17,13 @@ def test_page_names_and_order_follow_nbdev(tmp_path):
     assert [p.stem for p in nbs] == ['00_data', '08_inference', '90_storage', '91_images', 'index']
     assert [bd.is_appendix(p) for p in nbs] == [False, False, True, True, False]
 
+def test_lesson_chapters_are_numbered_as_their_notebooks():
+    assert bd.numbered(Path('01_pixel_similarity.ipynb'), 'Pixel similarity') == 'Chapter 01: pixel similarity'
+    assert bd.numbered(Path('00_data.ipynb'), 'MNIST as tensors') == 'Chapter 00: MNIST as tensors'
+    assert bd.numbered(Path('03_linear.ipynb'), 'A linear model') == 'Chapter 03: a linear model'
+    assert bd.numbered(Path('91_sample.ipynb'), 'Appendix B: on disk') == 'Appendix B: on disk'
+    assert bd.numbered(Path('index.ipynb'), 'mnist37') == 'mnist37'
+
 def test_is_check():
     for src in ['test_eq(f(1), 2)', 'assert x > 0, "why"\ntest_close(a, b, eps=1e-3)',
                 'for k in ks:\n    test_eq(len(k), 3)\n    assert k', 'with warnings.catch_warnings():\n    test_fail(g)']:
@@ -49,10 +56,10 @@ def test_autodoc():
         '.. py:data:: COUNTS\n   :module: pkg.data\n   :type: dict\n   :value: {\'3\': 6131}\n```')
 
 def _nb(tmp_path, cells, name='00_data.ipynb'):
-    "A notebook file made of `cells`: source strings (code), or `(source, 'markdown')`, or `(source, 'code', outputs)`"
-    def cell(src, kind='code', outputs=()):
-        return {'cell_type': kind, 'metadata': {}, 'source': src, **({'outputs': list(outputs), 'execution_count': None}
-                                                                     if kind == 'code' else {})}
+    "A notebook file made of `cells`: source strings (code), or `(source, 'markdown')`, or `(source, 'code', outputs[, metadata])`"
+    def cell(src, kind='code', outputs=(), metadata=None):
+        return {'cell_type': kind, 'metadata': metadata or {}, 'source': src,
+                **({'outputs': list(outputs), 'execution_count': None} if kind == 'code' else {})}
     nb = {'cells': [cell(*c) if isinstance(c, tuple) else cell(c) for c in cells], 'metadata': {}, 'nbformat': 4,
           'nbformat_minor': 5}
     (tmp_path/name).write_text(json.dumps(nb))
@@ -85,16 +92,21 @@ def page(tmp_path, pkg):
         ('#| echo: false\n1 + 1', 'code', [_out('2')]),
         '#| slow\nfor k in range(3):\n    test_eq(k, k)',
         ('test_eq(1, 1)\n1', 'code', [_out('1')]),  # a check with an output is a result, shown as it is
+        ('**1.** What is `2 * 3`?', 'markdown'),
+        ('2 * 3', 'code', [], KEPT),  # a question, saved as question_outputs.py leaves it
         (ANSWER, 'markdown'),
     ]), pkg)
 
+KEPT = {'mnist37': {'source': '2 * 3', 'outputs': [_out('6')]}}
+
 def test_read_page_runs_nbdevs_processors(page):
-    assert (page['title'], page['lead'], page['module']) == ('The data', 'Pixels, without a download.', 'data')
+    assert (page['title'], page['lead'], page['module']) == ('Chapter 00: the data', 'Pixels, without a download.', 'data')
     kinds = [c['cell_type'] for c in page['cells']]
-    assert kinds == ['code', 'doc', 'markdown', 'code', 'code', 'code', 'markdown']  # nbdev added the show_doc
+    assert kinds == ['code', 'doc', 'markdown', 'code', 'code', 'code', 'markdown', 'code', 'markdown']  # nbdev added the show_doc
     from pkg.data import load  # the page's module, whose export nbdev documents after its cell
     assert (page['cells'][1]['name'], page['cells'][1]['obj']) == ('pkg.data.load', load)
-    assert [c['tags'] for c in page['cells'] if c['cell_type'] == 'code'] == [[], ['remove-input'], ['hide-input'], []]
+    assert [c['tags'] for c in page['cells'] if c['cell_type'] == 'code'] == [[], ['remove-input'], ['hide-input'], [], ['hide-output']]
+    assert page['cells'][-2]['outputs'] == [_out('6')]  # the question's, from its metadata
     text = json.dumps(page['cells'], default=str)
     assert '#|' not in text and 'nbdev.showdoc' not in text
 
@@ -103,7 +115,7 @@ def test_myst_notebook(page):
     s = dict(package='pkg', repo='https://github.com/u/r', branch='main')
     nb = bd.myst_notebook(page, s, syms, '../nbs/00_data.ipynb', tail='the sidebar')
     src = [c['source'] for c in nb['cells']]
-    assert src[0] == '# The data\n\n{.lead}\nPixels, without a download.' and src[-1] == 'the sidebar'
+    assert src[0] == '# Chapter 00: the data\n\n{.lead}\nPixels, without a download.' and src[-1] == 'the sidebar'
     assert '(https://colab.research.google.com/github/u/r/blob/main/nbs/00_data.ipynb)' in src[1]
     assert '(https://github.com/u/r/blob/main/nbs/00_data.ipynb)' in src[1]
     assert '{download}`Download the notebook <../nbs/00_data.ipynb>`' in src[1]
@@ -112,6 +124,9 @@ def test_myst_notebook(page):
     check = nb['cells'][6]
     assert check['metadata'] == {'tags': ['hide-input'], 'mystnb': {'code_prompt_show': 'Show the check',
                                                                     'code_prompt_hide': 'Hide the check'}}
+    question = nb['cells'][-3]
+    assert question['outputs'] == [_out('6')] and question['metadata'] == {
+        'tags': ['hide-output'], 'mystnb': {'code_prompt_show': 'Show the output', 'code_prompt_hide': 'Hide the output'}}
     assert len(nb['metadata']['source_map']) == len(nb['cells']) and max(nb['metadata']['source_map']) < 1000
 
 def test_answer_blocks_render_collapsed_with_their_markdown(page):
@@ -128,11 +143,19 @@ def test_answer_blocks_render_collapsed_with_their_markdown(page):
 
 def test_page_markdown(page):
     md = bd.page_markdown(page)
-    assert md.startswith(f'# The data\n\n> Pixels, without a download.\n\n```python\n{EXPORT}\n```\n\n### load\n')
+    assert md.startswith(f'# Chapter 00: the data\n\n> Pixels, without a download.\n\n```python\n{EXPORT}\n```\n\n### load\n')
     assert 'n:int, # how many' in md and '[source]' not in md  # nbdev's own show_doc markdown, with the docments
     assert '[the SGD chapter](sgd.html.md)' in md and ANSWER.split('\n')[0] in md
     assert '```python\n1 + 1' not in md and '\n    2\n' in md  # echo: false shows the output only
+    assert '```python\n2 * 3\n```\n\n<details><summary>Show the output</summary>\n\n    6\n\n</details>\n\n<details><summary>Answer' in md
     assert bd.page_markdown(page, lambda t: f'https://x.org/{t}').count('](https://x.org/02_sgd.ipynb)') == 2
+
+def test_a_question_without_its_output_stops_the_build(tmp_path, pkg):
+    "A question whose output was neither saved nor kept, or was kept for other code, is a one-line error; a saved one is used"
+    def read(cell): return bd.read_page(_nb(tmp_path, ['#| default_exp data', cell, (ANSWER, 'markdown')]), pkg)
+    with pytest.raises(SystemExit, match=r"00_data.ipynb: the question '2 \* 3' has no kept output"): read('2 * 3')
+    with pytest.raises(SystemExit, match='was changed since its output was kept'): read(('2 * 4', 'code', [], KEPT))
+    assert read(('2 * 4', 'code', [_out('8')], KEPT))['cells'][-2]['outputs'] == [_out('8')]  # just run: not yet hidden
 
 def test_api_page_lists_each_export(pkg):
     md = bd.api_page({'pkg.data': [{'name': 'data', 'title': 'The data'}, {'name': 'more', 'title': 'More'}]},
@@ -147,7 +170,7 @@ def test_index_chapter_table_uses_the_page_titles():
     rows = re.findall(r'^\|.*?\[([^\]]+)\]\(([^)#]+\.ipynb)\)', '\n'.join(c['source'] for c in index['cells']
                                                                        if c['cell_type'] == 'markdown'), re.M)
     assert rows, 'the landing page has no table of chapters'
-    assert [t for t, _ in rows] == [bd.read_page(ROOT/'nbs'/nb)['title'] for _, nb in rows]
+    assert [bd.numbered(Path(nb), t) for t, nb in rows] == [bd.read_page(ROOT/'nbs'/nb)['title'] for _, nb in rows]
 
 
 def test_latex_to_mathml():
@@ -171,3 +194,17 @@ def test_add_docments_writes_param_and_return_fields():
     assert lines == ['x']
     assert ext.md_code_to_rst(':py:obj:`x` and ``y``') == ':py:obj:`x` and ``y``'
     assert ext.md_code_to_rst('the `Result`s, `x`.') == r'the ``Result``\ s, ``x``.'
+
+def test_import_line_under_each_module_level_entry():
+    "A function, class or constant gets `from module import name` at the top of its entry; a method does not"
+    from docutils import nodes
+    from sphinx import addnodes
+    def entry(objtype, **sig):
+        content = addnodes.desc_content('', nodes.paragraph(text='The docstring'))
+        addnodes.desc('', addnodes.desc_signature('', '', **sig), content)
+        ext.add_import_line(None, 'py', objtype, content)
+        return [n.astext() for n in content.children]
+    assert entry('function', module='pkg.data', fullname='load') == ['from pkg.data import load', 'The docstring']
+    assert entry('data', module='pkg.data', fullname='N')[0] == 'from pkg.data import N'
+    assert entry('method', module='pkg.data', fullname='Box.open', **{'class': 'Box'}) == ['The docstring']
+    assert entry('function', module='', fullname='f') == ['The docstring']

@@ -1,10 +1,11 @@
 """The docs website, built by `make docs`'s command and looked at in a real browser (headless Chromium).
 
 Builds `_docs/` once, serves it on a loopback port, opens each page once, and checks what a reader would notice: titles
-and the sidebar, images that load, tables, no leftover nbdev syntax, no console errors, nothing fetched from outside
-this machine, check cells and answers collapsed, links that resolve, a search that finds an exported function, and a
-link to run each chapter. A screenshot of each page goes to `screenshots/` for people to look at. Without Chromium (or
-playwright) the browser checks skip, except in CI (`CI=true`), where a missing browser is a failure.
+and the sidebar (chapters numbered), images that load, tables, no leftover nbdev syntax, no console errors, nothing
+fetched from outside this machine, check cells, answers and the outputs of questions collapsed, links that resolve, a
+search that finds an exported function, an import line in each API entry, and a link to run each chapter. A screenshot
+of each page goes to `screenshots/` for people to look at. Without Chromium (or playwright) the browser checks skip,
+except in CI (`CI=true`), where a missing browser is a failure.
 """
 import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading, tomllib
 from pathlib import Path
@@ -126,6 +127,8 @@ def test_titles_and_sidebar(pages, opened, name):
     got = [(cap, [(h.split('#')[0].removesuffix('.html') or name, t) for h, t in links]) for cap, links in r['sidebar']]
     lesson, appendix = ([(n, pages[n]['title']) for n in CHAPTERS if bd.is_appendix(pages[n]['path']) == a] for a in (0, 1))
     assert got == [('The lesson', lesson)] + [('Appendix', appendix)] * bool(appendix) + [('Reference', [('api', 'API reference')])]
+    unnumbered = [t for n, t in lesson if not t.startswith(f'Chapter {pages[n]["path"].name[:2]}: ')]
+    assert not unnumbered, f'lesson chapters without their notebook\'s number in the sidebar: {unnumbered}'
 
 @pytest.mark.parametrize('name', NAMES)
 def test_page_is_clean(opened, name):
@@ -212,6 +215,33 @@ def test_answer_blocks_are_collapsed(pages, opened):
         if '`' in re.search(r'<details>.*?</details>', md, re.S)[0]:
             assert block.locator('code').count(), f'{name}: code in the answer is not rendered as code'
 
+def test_question_outputs_hidden_until_clicked(pages, opened):
+    "Each Check yourself question shows its code, and its output only once 'Show the output' is clicked"
+    for name in CHECK_YOURSELF:
+        tab = opened[name][0]
+        asks = [c for c in pages[name]['cells'] if 'hide-output' in c.get('tags', [])]
+        cells = tab.locator('article div.cell.tag_hide-output')
+        assert len(asks) >= 2 and cells.count() == len(asks), f'{name}: {len(asks)} questions, {cells.count()} on the page'
+        for i in range(cells.count()):
+            cell = cells.nth(i)
+            assert cell.locator('.cell_input pre').is_visible(), f'{name}: question {i + 1} hides its code'
+            out = cell.locator('.cell_output')
+            assert out.count() == 1 and not out.is_visible(), f'{name}: question {i + 1} shows its output before a click'
+    name = CHECK_YOURSELF[0]
+    tab, ask = opened[name][0], next(c for c in pages[name]['cells'] if 'hide-output' in c.get('tags', []))
+    tab.bring_to_front()
+    cell = tab.locator('article div.cell.tag_hide-output').first
+    cell.scroll_into_view_if_needed()
+    cell.screenshot(path=str(SHOTS/f'{name}-question-before.png'))
+    summary, out = cell.locator('details.below-input > summary'), cell.locator('.cell_output')
+    assert summary.inner_text().strip() == 'Show the output'
+    summary.click()
+    text = ''.join(ask['outputs'][0]['data']['text/plain']).strip()
+    assert out.is_visible() and out.inner_text().strip() == text, out.inner_text()
+    cell.screenshot(path=str(SHOTS/f'{name}-question-after.png'))
+    summary.click()
+    assert not out.is_visible()
+
 def test_api_reference_lists_every_export(pages, opened):
     "Every function and class of every module is on the API page, with its docstring"
     import importlib
@@ -223,6 +253,7 @@ def test_api_reference_lists_every_export(pages, opened):
         names = [n for n in m.__all__ if inspect.isfunction(getattr(m, n)) or inspect.isclass(getattr(m, n))]
         assert not set(names) - set(entries), f'{mod}: {sorted(set(names) - set(entries))} missing from the API page'
         assert all(entries[n] for n in names), f'{mod}: an entry without a docstring'
+        assert all(entries[n].startswith(f'from {mod} import {n}') for n in names), f'{mod}: an entry without its import line'
 
 def test_entries_show_signature_docstring_and_docments(pages, opened):
     "Each exported function's entry on its chapter shows its parameters, its docstring, and each parameter's comment"
@@ -235,6 +266,8 @@ def test_entries_show_signature_docstring_and_docments(pages, opened):
             text = words(opened[name][0].locator(f'dl.py:has(> dt[id="{c["name"]}"])').inner_text(timeout=1000))
             for p in inspect.signature(c['obj']).parameters: assert p in text, f'{c["name"]}: no parameter {p}'
             assert words(inspect.getdoc(c['obj']).split('\n')[0]) in text, f'{c["name"]}: no docstring'
+            mod, _, fn = c['name'].rpartition('.')
+            assert f'from {mod} import {fn}' in text, f'{c["name"]}: no import line'
             for k, v in docments(c['obj'], full=False).items():
                 assert not v or words(v) in text, f'{c["name"]}: the comment on {k} is missing'
 

@@ -2,8 +2,9 @@
 
 nbdev renders docs with Quarto, which this project cannot install, so this feeds the same notebooks to Sphinx (myst-nb,
 sphinx-book-theme) after nbdev's own processors. The glue covers what our notebooks use: H1 and `>` summary as title and
-lead, `#| echo: false`, `show_doc` as autodoc entries, collapsed check cells (`test_eq`, `assert`), links to notebooks
-and to exported names, links to run each chapter, and the sidebar. Each page also gets a markdown twin,
+lead, `#| echo: false`, `show_doc` as autodoc entries, collapsed check cells (`test_eq`, `assert`), the outputs of
+Check yourself questions behind a click (kept by question_outputs.py), chapter numbers in titles, links to notebooks and
+to exported names, links to run each chapter, and the sidebar. Each page also gets a markdown twin,
 `<page>.html.md`, where nbdev's `Docs:` line in each module points; README.md is the landing page's (make_readme.py).
 Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py; the playground page comes from build_playground.py.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 from nbdev.config import nbpath2html
 
 from build_playground import add_playground
+from question_outputs import kept_outputs, questions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +36,13 @@ def notebooks(nbs:Path=ROOT/'nbs') -> list:
 def is_appendix(nb:Path) -> bool:
     "Is notebook `nb` an appendix: numbered 90 or more (`91_images.ipynb`)? The lesson's chapters come before"
     return int(re.match(r'\d*', nb.name)[0] or 0) >= 90
+
+def numbered(nb:Path, title:str) -> str:
+    "The title of notebook `nb` as the site shows it: a lesson chapter's with its number, `Chapter 01: pixel similarity`"
+    n = re.match(r'(\d+)_', nb.name)
+    if not n or is_appendix(nb): return title  # the appendices name their letter in their own titles
+    first = title.split(' ', 1)[0]
+    return f'Chapter {n[1]}: {title if len(first) > 1 and first.isupper() else title[:1].lower() + title[1:]}'  # MNIST stays
 
 def is_check(src:str) -> bool:
     "Does `src` only check things: every statement an `assert`, a `test_*(...)` call, or a for/with block of those?"
@@ -92,7 +101,8 @@ def read_page(nb:Path, package:str='mnist37') -> dict:
     procs = [p for p in FilterDefaults().base_procs() if p.__name__ not in skip]
     proc = NBProcessor(nb=read_nb(nb), procs=procs, process=True)
     fm, module, cells = getattr(proc.nb, 'frontmatter_', {}), None, []
-    for c in proc.nb.cells:
+    asks = set(questions(proc.nb.cells))
+    for i, c in enumerate(proc.nb.cells):
         d = getattr(c, 'directives_', {})
         if d.get('default_exp'): module = d['default_exp'].split()[0]
         if c.cell_type == 'markdown': cells.append(dict(cell_type='markdown', source=c.source))
@@ -101,14 +111,19 @@ def read_page(nb:Path, package:str='mnist37') -> dict:
             obj = getattr(importlib.import_module(f'{package}.{module}'), m[1])
             cells.append(dict(cell_type='doc', name=f'{package}.{module}.{m[1]}', obj=obj)); continue
         outs = c.get('outputs', [])
-        tags = (['remove-input'] if str(d.get('echo')).lower() == 'false' else
+        if i in asks and not outs:  # a question saved as it should be: its outputs are in its metadata
+            try: outs = kept_outputs(c)
+            except ValueError as e: raise SystemExit(f'{nb.name}: the question {c.source.strip()!r} {e}')
+        tags = (['hide-output'] if i in asks else ['remove-input'] if str(d.get('echo')).lower() == 'false' else
                 ['hide-input'] if not outs and is_check(c.source) else [])
         cells.append(dict(cell_type='code', source=c.source.strip('\n'), outputs=outs, tags=tags))
-    return dict(path=nb, name=page_name(nb), title=fm.get('title', page_name(nb)), lead=fm.get('description'),
+    return dict(path=nb, name=page_name(nb), title=numbered(nb, fm.get('title', page_name(nb))), lead=fm.get('description'),
                 module=module, cells=cells)
 
+SHOW = 'Show the output'  # what a question's output hides behind, on the page and in its markdown
+
 def myst_notebook(page:dict, s:dict, syms:dict, download:str|None=None, tail:str='') -> dict:
-    "`page` as a notebook for myst-nb: title, run links, autodoc entries, linked names, check cells collapsed; `tail` last"
+    "`page` as a notebook for myst-nb: title, run links, autodoc entries, linked names, checks and questions' outputs collapsed; `tail` last"
     targets = {path: q for q, (_, path) in syms.items() if not path.startswith('_')}
     head = f'# {page["title"]}' + (f'\n\n{{.lead}}\n{page["lead"]}' if page['lead'] else '')
     text = '\n'.join(c['source'] for c in page['cells'] if c['cell_type'] == 'markdown')
@@ -119,6 +134,7 @@ def myst_notebook(page:dict, s:dict, syms:dict, download:str|None=None, tail:str
         else:
             meta = {'tags': c['tags']}
             if 'hide-input' in c['tags']: meta['mystnb'] = {'code_prompt_show': 'Show the check', 'code_prompt_hide': 'Hide the check'}
+            if 'hide-output' in c['tags']: meta['mystnb'] = {'code_prompt_show': SHOW, 'code_prompt_hide': 'Hide the output'}
             cells.append(dict(cell_type='code', source=c['source'], outputs=c['outputs'], metadata=meta, execution_count=None))
     cells = [dict(cell_type='markdown', source=c, metadata={}) if isinstance(c, str) else c for c in cells + [tail]]
     lines = [0]  # where each cell starts: myst-nb otherwise pads each `eval-rst` block with 10,000 blank lines per cell
@@ -142,7 +158,10 @@ def page_markdown(page:dict, link=lambda t: nb_page(t, '.html.md')) -> str:
             if 'remove-input' not in c['tags']: out.append(f'```python\n{c["source"]}\n```')
             for o in c['outputs']:
                 text = o.get('text') or o.get('data', {}).get('text/markdown') or o.get('data', {}).get('text/plain')
-                if text: out.append(('    ' + ''.join(text).rstrip()).replace('\n', '\n    ')); break
+                if not text: continue
+                text = ('    ' + ''.join(text).rstrip()).replace('\n', '\n    ')
+                out.append(f'<details><summary>{SHOW}</summary>\n\n{text}\n\n</details>' if 'hide-output' in c['tags'] else text)
+                break
     return '\n\n'.join(out) + '\n'
 
 def api_page(modules:dict, documented:set) -> str:

@@ -1,9 +1,11 @@
-"""Sphinx hooks for the mnist37 site: math drawn as MathML at build time, and nbdev's docments in API entries.
+"""Sphinx hooks for the mnist37 site: math drawn as MathML at build time, and nbdev's docments and an import line in API
+entries.
 
 Listed in `extensions` in docs/conf.py. The pages themselves come from tools/build_docs.py.
 """
 import re
 from html import escape
+from pathlib import Path
 
 from docutils import nodes
 
@@ -46,7 +48,28 @@ def add_docments(app, what, name, obj, options, lines):
     lines[:] = [md_code_to_rst(l) for l in lines]
 
 
+def add_import_line(app, domain, objtype, contentnode):
+    "Under the signature of each module-level function, class or constant, the line that imports it, ready to copy"
+    from sphinx import addnodes
+    if domain != 'py' or objtype not in ('function', 'class', 'exception', 'data'): return
+    sig = next((n for n in contentnode.parent.children if isinstance(n, addnodes.desc_signature)), None)
+    if sig is None or not sig.get('module') or sig.get('class'): return  # a method, or no module to import from
+    line = f'from {sig["module"]} import {sig["fullname"]}'
+    contentnode.insert(0, nodes.literal_block(line, line, language='python', classes=['import-line']))
+
+
+# The import line is a small, quiet block: it is there to copy, not to read first
+CSS = 'div.import-line { margin: 0.1em 0 0.6em; } div.import-line pre { padding: 0.25em 0.75em; font-size: 0.85em; }\n'
+
+def write_css(app, exc):
+    "After an HTML build, the style sheet of this extension's own blocks, beside the theme's"
+    if exc is None and app.builder.format == 'html': (Path(app.outdir)/'_static'/'mnist37-docs.css').write_text(CSS)
+
+
 def setup(app):
     app.add_html_math_renderer('mathml', (_inline, None), (_block, None))  # conf.py: html_math_renderer = 'mathml'
     app.connect('autodoc-process-docstring', add_docments)
+    app.connect('object-description-transform', add_import_line)
+    app.add_css_file('mnist37-docs.css')
+    app.connect('build-finished', write_css)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}
