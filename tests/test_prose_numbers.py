@@ -202,3 +202,13 @@ def test_approximate_and_unit_rules():
     assert [q[:6] for q in quotes("took 1:15, about twenty seconds, the book's 0.9971 and `0.5`")] == [
         ('1:15', 75, 's', 0, False, False), ('twenty seconds', 20, 's', 0, True, False),
         ('0.9971', 0.9971, None, 4, False, True)]
+
+
+@pytest.mark.parametrize('path', CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_ends_with_further_research(path):
+    "Each lesson chapter's last markdown, just before the export cell, is its Further research: questions, no solutions"
+    cells = json.loads(path.read_text())['cells']
+    assert 'nbdev_export()' in ''.join(cells[-1]['source'])
+    last_md = next(''.join(c['source']) for c in reversed(cells) if c['cell_type'] == 'markdown')
+    assert last_md.startswith('## Further research\n') and '?' in last_md, f'{path.name}: ends with {last_md[:80]!r}'
+    assert sum(''.join(c['source']).count('## Further research') for c in cells) == 1
