@@ -65,13 +65,18 @@ def plain(md):
 
 def book_columns(md):
     "Spans of a markdown table's cells that lie in a column headed 'book': the book's figures, quoted as such"
-    spans, cols = [], None
-    for m in re.finditer(r'^\|.*\|[ \t]*$', md, re.M):
-        cells = [(c.start(), c.end()) for c in re.finditer(r'[^|]+', m[0])]
-        if cols is None or not m[0].strip('|- \t'):  # a header row, or the |---| line under it
-            if m[0].strip('|- \t'): cols = [i for i, (a, b) in enumerate(cells) if m[0][a:b].strip().lower().startswith('book')]
-            continue
-        spans += [(m.start() + cells[i][0], m.start() + cells[i][1]) for i in cols if i < len(cells)]
+    spans, cols, pos = [], None, 0
+    for line in md.splitlines(keepends=True):
+        row = line.strip()
+        if not (row.startswith('|') and row.endswith('|')): cols = None  # not in a table (any more)
+        elif cols is None:  # a table's header row
+            cols = [i for i, cell in enumerate(row.strip('|').split('|')) if cell.strip().lower().startswith('book')]
+        elif row.strip('|- :'):  # a row of figures (the |---| line under the header has none)
+            start = pos + line.index('|') + 1
+            for i, cell in enumerate(row.strip('|').split('|')):
+                if i in cols: spans.append((start, start + len(cell)))
+                start += len(cell) + 1
+        pos += len(line)
     return spans
 
 
@@ -192,6 +197,11 @@ def test_a_changed_number_is_caught(old, new):
     for c in nb['cells']:
         if c['cell_type'] == 'markdown': c['source'] = [s.replace(old, new) for s in c['source']]
     assert any(w == new for _, w, _ in mismatches(nb, path.stem))
+
+
+def test_book_columns():
+    md = "Text 0.5.\n\n| | ours | book |\n|---|---|---|\n| a | 0.9677 | 0.9696 |\n\n| x | book |\n|---|---|\n| 1 | 0.25 |\n"
+    assert sorted(md[a:b].strip() for a, b in book_columns(md)) == ['0.25', '0.9696']
 
 
 def test_approximate_and_unit_rules():
