@@ -223,7 +223,16 @@ def differ(got, # what the reader's code gave
         elif g.ndim == 2 and a.ndim and g.shape[0] == g.shape[1] == len(a) == a.numel(): why = (
             ': one number for every pair, as when shapes (n,) and (n, 1) broadcast into (n, n)')
         return f'your code gave {_shape_words(g)}, where the answer is {_shape_words(a)}{why}'
-    if g.ndim == 0: return f'your code gave {g.item():.4g}, and the answer is {a.item():.4g}'
+    if g.ndim == 0:
+        yours, right_, r = f'{g.item():.4g}', f'{a.item():.4g}', g.item() / (a.item() or 1e-12)
+        if abs(r + 1) < 1e-3: return (f'your code gave {yours}, the answer ({right_}) with its sign flipped, as '
+                                      'when two branches are swapped')
+        if abs(r) > 1.5 and abs(r - round(r)) < 1e-3: return (f'your code gave {yours}, {round(r)} times the answer '
+                                                              f'({right_}), as a sum where a mean belongs would be')
+        if 0 < abs(r) < 0.7 and abs(1/r - round(1/r)) < 1e-3:
+            return (f'your code gave {yours}, 1/{round(1/r)} of the answer ({right_}), as a mean where a sum belongs '
+                    'would be')
+        return f'your code gave {yours}, and the answer is {right_}'
     bad = ~torch.isclose(g, a, rtol=tol, atol=tol)
     where = [tuple(i) for i in bad.nonzero().tolist()[:3]]
     def at(i): return f'[{", ".join(map(str, i))}]'
@@ -402,8 +411,8 @@ class _Trace:
     def _on_backward(self, grad):
         "Called as a new gradient arrives, before it is added to `.grad`"
         if self.loader == 'valid': raise Stop(hint('validation leak', 'Your Learner trained on the validation set '
-            '(a `backward` on a batch of `dls.valid`): the validation set only measures, so its score means '
-            'something; train on `dls.train` alone.'))
+            '(a `backward` on a batch of `dls.valid`): a model trained on it scores well there whatever it learned, '
+            'so the score no longer says how it does on new images; train on `dls.train` alone.'))
         self.events.append(('backward', _has_grad(self.params[0])))
 
     def now(self) -> list: return [p.detach().clone() for p in self.params]
@@ -426,9 +435,14 @@ class _Loader:
         for b in self.batches:
             if self.trace: self.trace.on_batch(self.name)
             yield b
+    def __getitem__(self, i):  # a list of batches can be indexed too
+        if self.trace: self.trace.on_batch(self.name)
+        return self.batches[i]
     def __len__(self): return len(self.batches)
     @property
-    def dataset(self): return [(x, y) for xb, yb in self.batches for x, y in zip(xb, yb)]
+    def dataset(self):
+        if hasattr(self.batches, 'dataset'): return self.batches.dataset
+        return [(x, y) for xb, yb in self.batches for x, y in zip(xb, yb)]
 
 _EPOCH_LR = 0.5
 
@@ -598,9 +612,14 @@ def check_layers(f, # the reader's `f(xb, params)`
 # %% ../nbs/95_exercises.ipynb #e0096cb0
 _SCORES, _TARGETS = [[2., -1., 3., -2.], [0.3, -0.4, 1., -1.], [0.2, -0.3]], [[1, 0, 1, 0], [1, 1, 0, 0], [1, 0]]
 
+class _Counted(nn.Linear):
+    "An `nn.Linear` that counts how often it is run"
+    calls = 0
+    def forward(self, x): self.calls += 1; return super().forward(x)
+
 def _accuracy_problem():
     "A fixed `nn.Linear(3, 1)`, and batches of 4, 4 and 2 inputs it scores as `_SCORES`: 4, 2 and 2 right"
-    model = nn.Linear(3, 1)
+    model = _Counted(3, 1)
     with torch.no_grad(): model.weight.copy_(torch.tensor([[0.5, -2., 1.]])); model.bias.fill_(-0.25)
     g, batches = torch.Generator().manual_seed(0), []
     for s, t in zip(_SCORES, _TARGETS):
@@ -614,11 +633,9 @@ def check_image_accuracy(f, # the reader's `f(model, dl)`
                         ) -> Feedback:
     "Check `f(model, dl)`: the fraction of all the images in `dl` that `model` gets right, each image counting once"
     model, batches = _accuracy_problem()
-    calls = []
-    model.register_forward_hook(lambda *a: calls.append(1))
     got = attempt(f, model, _Loader(batches))
-    if not calls: return hint('model not called', 'Your code never called `model`: the scores are `model(xb)`, and '
-                              'a score above 0 means a 3.')
+    if not model.calls: return hint('model not called', 'Your code never called `model`: the scores are '
+                                    '`model(xb)`, and a score above 0 means a 3.')
     return verdict(got, 0.8, {
         'batch averages': ((1 + 0.5 + 1)/3, 'You averaged the batch averages, so the last, short batch counts as much '
                            'as a full one: count the right answers and divide by the number of images.'),
@@ -648,9 +665,12 @@ class _Watched:
         if not t.count('train'): stop('no training', '`fit` never read a batch of `dls.train`: loop over it.')
         if not t.count('backward'): stop('no backward', 'No gradient ever arrived: call `loss.backward()` for every '
                                          'batch, before `opt.step()`.')
+        if not steps and any(t.moves()): stop('own optimizer', 'The weights moved, but not by the optimizer `fit` was '
+            'given: make it with `self.opt_func(self.model.parameters(), lr)` and call its `step()`.')
         if not steps: stop('never stepped', 'The weights never changed: call `opt.step()` after `loss.backward()`, '
                            'for every batch.')
-        if len(steps) < t.count('train'): stop('step outside the loop', f'Your Learner took {len(steps)} step(s) '
+        n = len(steps)
+        if n < t.count('train'): stop('step outside the loop', f'Your Learner took {n} step{"s" * (n > 1)} '
             f'for {t.count("train")} batches: `opt.step()` sits outside the batch loop, so it steps once with every '
             "batch's gradients added up; call it (and `opt.zero_grad()`) inside the loop, after `backward`.")
         if not all(e[1] for e in steps): stop('cleared first', '`opt.zero_grad()` ran between `backward` and `step`, '

@@ -145,6 +145,11 @@ def epoch_no_grad_style(model, dl, params, lr):
         with torch.no_grad():
             for p in params: p -= lr * p.grad
         for p in params: p.grad.zero_()
+def epoch_by_index(model, dl, params, lr):
+    for i in range(len(dl)):
+        xb, yb = dl[i]
+        mnist_loss(model(xb), yb).backward()
+        sgd_step(params, lr)
 def epoch_lesson(model, dl, params, lr): train_epoch(model, dl, partial(sgd_step, params, lr))
 def epoch_piled(model, dl, params, lr):
     for xb, yb in dl:
@@ -291,6 +296,9 @@ def img_acc_cat(model, dl):
     return ((preds.sigmoid() > 0.5) == torch.cat([yb for _, yb in dl])).float().mean()
 def img_acc_dataset(model, dl):
     return sum(((model(xb) > 0) == yb).sum() for xb, yb in dl) / len(dl.dataset)
+def img_acc_forward(model, dl):
+    with torch.no_grad(): hits = [((model.forward(xb) > 0).long() == yb) for xb, yb in dl]
+    return torch.cat(hits).float().mean()
 def img_acc_batch_means(model, dl): return validate_epoch(model, dl)
 def img_acc_count(model, dl): return sum(((model(xb) > 0) == yb).sum() for xb, yb in dl)
 def img_acc_per_batch(model, dl): return sum(((model(xb) > 0) == yb).sum() for xb, yb in dl) / len(dl)
@@ -321,6 +329,12 @@ def _learner(train=True, zero=True, step=True, valid=True, returns=True, step_in
                     accs.append(torch.stack([self.metric(self.model(xb), yb) for xb, yb in dl]).mean())
             return accs if returns else None
     return L
+
+class LearnerOwnOptimizer(_learner()):
+    "Steps with an optimizer of its own, not the one `opt_func` makes"
+    def fit(self, epochs, lr):
+        self.opt_func = lambda params, lr: torch.optim.SGD(params, lr)
+        return super().fit(epochs, lr)
 
 class LearnerZeroFirst:
     "Clears the gradients at the start of each batch, through the model, and keeps its history as floats"
@@ -404,7 +418,7 @@ CASES = {
                            'one step per epoch': epoch_step_after_loop, 'outside no_grad': epoch_in_place,
                            'cleared first': [epoch_zero_first, epoch_none_first], 'nothing changed': epoch_rebound,
                            'no backward': epoch_no_backward, 'stopped early': epoch_returns_early,
-                           'lr ignored': epoch_no_lr}, [epoch, epoch_no_grad_style, epoch_lesson]),
+                           'lr ignored': epoch_no_lr}, [epoch, epoch_no_grad_style, epoch_lesson, epoch_by_index]),
     'check_optimizer': ({'kept the generator': OptKeepsGenerator, 'zero_grad does nothing': OptNoZero,
                          'uphill': OptUphill, 'outside no_grad': OptInPlace, 'nothing changed': OptRebound,
                          'cleared first': OptZeroFirst, 'lr ignored': OptNoLr, 'wrong': OptHalf},
@@ -418,11 +432,12 @@ CASES = {
     'check_image_accuracy': ({'batch averages': img_acc_batch_means, 'count': img_acc_count,
                               'per batch': img_acc_per_batch, 'raw score': img_acc_raw,
                               'model not called': [img_acc_no_model, img_acc_no_model_first_column]},
-                             [img_acc, img_acc_cat, img_acc_dataset]),
+                             [img_acc, img_acc_cat, img_acc_dataset, img_acc_forward]),
     'check_learner': ({'gradients piled up': _learner(zero=False), 'never stepped': _learner(step=False),
                        'no validation': _learner(valid=False), 'returned': _learner(returns=False),
                        'validation leak': _learner(train=False), 'step outside the loop': _learner(step_in_loop=False),
-                       'cleared first': _learner(zero_first=True), 'lr ignored': _learner(lr_scale=0.1)},
+                       'cleared first': _learner(zero_first=True), 'lr ignored': _learner(lr_scale=0.1),
+                       'own optimizer': LearnerOwnOptimizer},
                       [_learner(), LearnerZeroFirst]),
     'check_conv_out_size': ({'no +1': conv_no_plus_one, 'padding once': conv_padding_once,
                              'true division': conv_true_division, 'wrong': [conv_ceil, conv_no_stride]},
@@ -497,7 +512,7 @@ def test_rounding_raw_scores_is_not_called_a_flipped_comparison():
 
 
 def test_a_step_outside_the_batch_loop_is_named_as_such():
-    assert ex.check_learner(_learner(step_in_loop=False)).startswith('Your Learner took 1 step(s) for 49 batches: '
+    assert ex.check_learner(_learner(step_in_loop=False)).startswith('Your Learner took 1 step for 49 batches: '
         '`opt.step()` sits outside the batch loop')
     fb = ex.check_train_epoch(epoch_step_after_loop)
     assert fb.startswith('The parameters moved only once, after the last batch'), fb
