@@ -146,6 +146,8 @@ def checker(f):
     "Make `f` a checker: whatever the reader's code does, it answers with one `Feedback`, printed when run as a script"
     @wraps(f)
     def _check(*args, **kwargs):
+        if args and not callable(args[0]): return _say(hint('not a function', 'Give the checker your function (or '
+            f'class) itself, `{f.__name__}(my_function)`, not what it returns: here it got {show(args[0])}.'))
         try: fb = f(*args, **kwargs)
         except Stop as s: fb = s.feedback
         except Exception as e: fb = hint('error', f'That answer could not be checked ({type(e).__name__}: '

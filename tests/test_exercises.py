@@ -74,6 +74,9 @@ def test_any_attempt_gets_a_sentence_never_a_traceback():
             assert isinstance(fb, ex.Feedback) and not fb.ok and '\n' not in fb, (name, fb)
     fb = ex.check_mnist_loss(lambda p, t: 1/0)
     assert fb.mistake == 'error' and 'ZeroDivisionError' in fb
+    fb = ex.check_mnist_loss(torch.tensor(0.5))  # what the function returned, not the function
+    assert fb == 'Give the checker your function (or class) itself, `check_mnist_loss(my_function)`, not what it ' \
+                 'returns: here it got 0.5.', fb
 
 
 def test_generic_answer_says_what_was_expected():
