@@ -56,7 +56,7 @@ class Stop(Exception):
 def _first_line(e:Exception) -> str: return (str(e).strip().split('\n') or [''])[0][:160]
 
 _MNIST37 = sys.modules[load_mnist_tensors.__module__]  # a module of this package, also where this runs as a notebook
-_NOT_YOURS = tuple(os.path.dirname(os.path.abspath(m.__file__)) for m in (torch, os, _MNIST37))
+_NOT_YOURS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (torch, os, _MNIST37))
 
 def _where(e:Exception) -> tuple:
     "The line of the reader's code that raised `e`, and ' at `that line`' (or ' in `function`') for a sentence"
@@ -213,6 +213,7 @@ def differ(got, # what the reader's code gave
     try: g = _tensor(got)
     except Exception: return f'your code gave {show(got)}, where the answer is {show(answer)}'
     a = _tensor(answer)
+    if g.numel() == a.numel() == 1: g, a = g.reshape(()), a.reshape(())
     if g.shape != a.shape:
         why = ''
         if g.numel() == 1: why = ': it averaged (or added up) over every axis; name the axes to reduce'
