@@ -542,8 +542,9 @@ def check_optimizer(opt_cls, # the reader's class, made as `opt_cls(params, lr)`
         if at(moved, [-d for d in downhill]): return hint('uphill', '`step` went uphill: subtract `lr` times the '
                                                           'gradient.')
         if at(moved, grads): return hint('uphill', '`step` went uphill: subtract `lr` times the gradient.')
-        if at(moved, [-g for g in grads]): return hint('lr ignored', '`step` did not use the learning rate: move '
-                                                       'each parameter by `self.lr` times its gradient.')
+        k = (flat(moved) / -flat(grads)).mean().item()
+        if at(moved, [-k*g for g in grads]) and k > 0: return hint('lr ignored', f'`step` moved each parameter by '
+            f'{k:.3g} times its gradient, where it should be `lr` ({lr}) times: multiply by `self.lr`, nothing else.')
         return hint('wrong', '`step` did not move the weights (then the bias) by `lr` times their gradients: '
                     f'{differ(flat(moved), flat(downhill))}.')
     attempt(opt.zero_grad); ref_opt.zero_grad()

@@ -71,6 +71,10 @@ def step_first_only(params, lr):
         p.data -= lr * p.grad
         p.grad = None
         return
+def step_point_one(params, lr):
+    for p in params:
+        p.data -= 0.1 * p.grad  # the chapter's rate, written in
+        p.grad = None
 def step_zero_first(params, lr):
     for p in params:
         p.grad.zero_()
@@ -242,9 +246,15 @@ class OptZeroFirst(Optim):
 class OptNoLr(Optim):
     def step(self):
         for p in self.params: p.data -= p.grad
+class OptPointOne(Optim):
+    def step(self):
+        for p in self.params: p.data -= 0.1 * p.grad
 class OptHalf(Optim):
     def step(self):
         for p in self.params: p.data -= self.lr * p.grad / 2
+class OptSign(Optim):
+    def step(self):
+        for p in self.params: p.data -= self.lr * p.grad.sign()
 
 def linear(x, layer): return x @ layer.weight.T + layer.bias
 def linear_f(x, layer): return F.linear(x, layer.weight, layer.bias)
@@ -402,7 +412,8 @@ CASES = {
                             'wrong': [closest_distances, closest_two_means]}, [closest, closest_loop, closest_sum]),
     'check_sgd_step': ({'gradient kept': step_kept, 'nothing changed': step_rebound, 'uphill': step_uphill,
                         'outside no_grad': step_in_place, 'first only': step_first_only,
-                        'cleared first': [step_zero_first, step_none_first], 'lr ignored': step_no_lr},
+                        'cleared first': [step_zero_first, step_none_first],
+                        'lr ignored': [step_no_lr, step_point_one]},
                        [step, step_no_grad, step_assign]),
     'check_quadratic_grads': ({'no factor 2': grads_no_two, 'sum': grads_sum, 'wrong sign': grads_sign,
                                'swapped inputs': grads_swapped, 'autograd': grads_autograd, 'wrong': grads_all_t},
@@ -421,7 +432,8 @@ CASES = {
                            'lr ignored': epoch_no_lr}, [epoch, epoch_no_grad_style, epoch_lesson, epoch_by_index]),
     'check_optimizer': ({'kept the generator': OptKeepsGenerator, 'zero_grad does nothing': OptNoZero,
                          'uphill': OptUphill, 'outside no_grad': OptInPlace, 'nothing changed': OptRebound,
-                         'cleared first': OptZeroFirst, 'lr ignored': OptNoLr, 'wrong': OptHalf},
+                         'cleared first': OptZeroFirst, 'lr ignored': [OptNoLr, OptPointOne, OptHalf],
+                         'wrong': OptSign},
                         [Optim, OptimNoGrad]),
     'check_linear_by_hand': ({'no transpose': linear_no_transpose, 'no bias': linear_no_bias,
                               'weight first': linear_weight_first, 'called the layer': linear_called,
