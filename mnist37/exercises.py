@@ -713,8 +713,9 @@ def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, lo
     "Train `nn.Linear(784, 1)` with the reader's `Learner` and fastai's, from seed 42: right if within 0.005"
     from fastai.torch_core import set_seed
     set_seed(42, reproducible=True)
-    model = nn.Linear(28*28, 1)
-    watched = _Watched(_lesson_dls(), model)
+    dls = _lesson_dls()
+    model = nn.Linear(28*28, 1).to(getattr(dls, 'device', None) or 'cpu')  # where fastai put the batches
+    watched = _Watched(dls, model)
     learn = attempt(learner_cls, watched.dls, model, mnist_loss, watched.opt_func, batch_accuracy)
     accs = attempt(learn.fit, epochs, lr)
     watched.check(lr)
