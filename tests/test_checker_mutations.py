@@ -554,6 +554,11 @@ def test_errors_are_said_in_the_lessons_words_with_the_line_that_raised():
     assert fb.startswith('Your code failed at `p -= lr * p.grad` in `step_in_place`: PyTorch refuses'), fb
 
 
+def test_seven_numbers_are_no_longer_answered_with_their_shape():
+    assert ex.check_closest_mean(closest_two_means) == ("Not yet: on the checker's example at [0] yours is 1 and the "
+        'answer 2; at [5] yours is 1 and the answer 2; 2 of the 7 numbers differ, the rest are right.')
+
+
 def test_training_on_the_validation_set_is_named_a_leak():
     fb = ex.check_learner(_learner(train=False))
     assert fb.startswith('Your Learner trained on the validation set'), fb
