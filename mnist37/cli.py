@@ -188,7 +188,7 @@ def _lr(text:str) -> float:
     return x
 
 def _weights_out(text:str) -> str:
-    if Path(text).suffix != '.pt':  # the graph goes beside it with .onnx: anything else would write both to one name
+    if Path(text).suffix != '.pt' and not Path(text).is_dir():  # the graph goes beside it as .onnx (a folder: train says it is one)
         raise argparse.ArgumentTypeError(f'{text} does not end in .pt: give the weights file, and the graph is written beside it as .onnx')
     return text
 
