@@ -75,13 +75,12 @@ def _train(args):
     t0 = time.perf_counter()
     learn = train_model(args.model, progress=not args.quiet, **given)
     secs = time.perf_counter() - t0
-    kept = f'{_shown(str(out))} and {_shown(graph.name)} were left as they were'
     if not all(torch.isfinite(v).all() for v in learn.model.state_dict().values() if v.is_floating_point()):
-        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {kept}'); return 2
+        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {out} and {graph.name} were left as they were'); return 2
     try:
         with write_together(out, graph) as (new_out, new_graph):  # both written in full before either replaces the old one
             save_weights(learn.model, new_out); export_onnx(learn.model, new_graph)
-    except OSError as e: _err(f'cannot write {out} and {graph.name} ({e.strerror or e}): {kept}'); return 2
+    except OSError as e: _err(f'cannot write {out} and {graph.name} ({e.strerror or e}); both were left as they were'); return 2
     load_weights(out, args.model); OnnxModel(graph)  # prove both files load back, the way predict will load them
     print(f'{_shown(str(out))} ({out.stat().st_size / 1024:.0f} KB) and {_shown(graph.name)}: {args.model}, validation accuracy '
           f'{learn.recorder.values[-1][-1]:.4f} after {secs:.1f}s of training')
