@@ -8,18 +8,21 @@ Docs: https://mnist37.github.io/mnist37/cli.html.md"""
 __all__ = ['main']
 
 # %% ../nbs/94_cli.ipynb #d713194e
-import argparse, inspect, math, os, sys, textwrap, time, warnings
+import argparse, errno, inspect, io, math, os, sys, textwrap, time, warnings
 from pathlib import Path
 
 from .storage import MODEL_KINDS, DataError, WeightsError
 
 # %% ../nbs/94_cli.ipynb #7eb96cb5
 def _err(msg):
-    print(f'mnist37: error: {msg}', file=sys.stderr)
+    "The one line of a failure, on stderr, with every name in it escaped as `predict` escapes its file names"
+    print(f'mnist37: error: {_shown(str(msg), sys.stderr)}', file=sys.stderr)
 
-def _shown(name:str) -> str:
+def _shown(name:str, # a file name, or a line with file names in it
+           stream=None, # where it will be written (default: stdout), for its encoding
+          ) -> str:
     "A file name as one printable line: control characters escaped, and what the terminal can't show as `\\x..`"
-    enc, out = sys.stdout.encoding or 'utf-8', []
+    enc, out = getattr(stream or sys.stdout, 'encoding', None) or 'utf-8', []
     for ch in name:
         if 0xDC80 <= ord(ch) <= 0xDCFF: out.append(f'\\x{ord(ch) - 0xDC00:02x}')  # a byte of the name that isn't text
         elif not ch.isprintable(): out.append(ch.encode('unicode_escape').decode())  # a newline becomes \n
@@ -34,25 +37,27 @@ def _one_thread():
     torch.set_num_threads(1)
 
 def _data(args):
-    "Write MNIST_SAMPLE, or check an existing copy pixel by pixel, and say which was done"
+    "Write MNIST_SAMPLE, or check an existing copy pixel by pixel and put right what is wrong, and say which was done"
     from mnist37.data import SAMPLE_COUNTS
-    from mnist37.sample import fastai_data_dir, mnist_sample, sample_problems
-    data_dir = Path(args.data_dir).expanduser() if args.data_dir else fastai_data_dir()
-    dest, n = data_dir/'mnist_sample', f'{sum(SAMPLE_COUNTS.values()):,}'
-    fresh = not dest.is_dir() or bool(sample_problems(dest))  # the quick check: will anything be written?
-    path = mnist_sample(data_dir, verify=True, progress=not args.quiet and sys.stdout.isatty())
-    if fresh and (probs := sample_problems(path, verify=True)):  # read back what was written
-        _err(f'{path} was written but does not read back right ({probs[0]})'); return 2
+    from mnist37.sample import sample_problems, update_sample
+    try: up = update_sample(Path(args.data_dir) if args.data_dir else None, verify=True,
+                            progress=not args.quiet and sys.stdout.isatty())
+    except DataError as e: raise DataError(str(e).replace('pass data_dir=', 'pass --data-dir')) from None  # the option's name here
+    if (up.new or up.rewritten) and (probs := sample_problems(up.path, verify=True)):  # read back what was written
+        _err(f'{up.path} was written but does not read back right ({probs[0]})'); return 2
     if args.quiet: return 0
-    if fresh: print(f'wrote MNIST_SAMPLE into {path} and read back every file: all {n} images, every pixel as packaged, labels.csv right')
-    else: print(f'MNIST_SAMPLE in {path} is complete: all {n} images there, every pixel as packaged, labels.csv right')
+    path, checked = _shown(str(up.path)), f'all {sum(SAMPLE_COUNTS.values()):,} images, every pixel as packaged, labels.csv right'
+    if up.new: print(f'wrote MNIST_SAMPLE into {path} and read back every file: {checked}')
+    elif up.rewritten: print(f'repaired MNIST_SAMPLE in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
+                             f'touched nothing else, and read back every file: {checked}')
+    else: print(f'MNIST_SAMPLE in {path} is complete: {checked}')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f90310ac
 def _train(args):
-    "Train one model with its chapter's recipe, save its weights and its ONNX graph, and prove both load"
-    from mnist37.storage import check_writable
-    out = Path(args.out or f'{args.model}.pt')
+    "Train one model with its chapter's recipe, save its weights and its ONNX graph as a pair, and prove both load"
+    from mnist37.storage import check_writable, write_together
+    out = Path(args.out or f'{args.model}.pt')  # the parser made sure it ends in .pt
     graph = out.with_suffix('.onnx')
     for p in (out, graph): check_writable(p)  # before training, so that a bad place fails at once
     try: import onnxscript  # noqa: F401  what torch's ONNX exporter needs, checked before the work too
@@ -71,11 +76,13 @@ def _train(args):
     learn = train_model(args.model, progress=not args.quiet, **given)
     secs = time.perf_counter() - t0
     if not all(torch.isfinite(v).all() for v in learn.model.state_dict().values() if v.is_floating_point()):
-        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {out} was left as it was'); return 2
-    try: save_weights(learn.model, out); export_onnx(learn.model, graph)
-    except OSError as e: _err(f'cannot write {e.filename or out}: {e.strerror or e}'); return 2
+        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {out} and {graph.name} were left as they were'); return 2
+    try:
+        with write_together(out, graph) as (new_out, new_graph):  # both written in full before either replaces the old one
+            save_weights(learn.model, new_out); export_onnx(learn.model, new_graph)
+    except OSError as e: _err(f'cannot write {out} and {graph.name} ({e.strerror or e}); both were left as they were'); return 2
     load_weights(out, args.model); OnnxModel(graph)  # prove both files load back, the way predict will load them
-    print(f'{out} ({out.stat().st_size / 1024:.0f} KB) and {graph.name}: {args.model}, validation accuracy '
+    print(f'{_shown(str(out))} ({out.stat().st_size / 1024:.0f} KB) and {_shown(graph.name)}: {args.model}, validation accuracy '
           f'{learn.recorder.values[-1][-1]:.4f} after {secs:.1f}s of training')
     return 0
 
@@ -151,18 +158,38 @@ _COMMANDS = {  # name: (function, one line, paragraph, examples)
 class _Parser(argparse.ArgumentParser):
     "argparse, but a mistake in the command is one line on stderr and exit status 1"
     def error(self, message):
-        self.exit(1, f'mnist37: error: {message} (see "{self.prog} --help")\n')
+        self.exit(1, f'mnist37: error: {_shown(message, sys.stderr)} (see "{self.prog} --help")\n')
 
-def _at_least_1(text:str) -> int:
-    n = int(text)
+# Every number is checked here, before any work: one that passes can't fail later inside the training
+_MAX_EPOCHS, _MAX_SEED = 10_000, 2**32 - 1  # days of training for the CNN; NumPy's largest seed
+
+def _whole(text:str) -> int:
+    try: return int(text)
+    except ValueError: raise argparse.ArgumentTypeError(f'{text} is not a whole number') from None
+
+def _epochs(text:str) -> int:
+    n = _whole(text)
     if n < 1: raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be at least 1')
+    if n > _MAX_EPOCHS: raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be at most {_MAX_EPOCHS:,}')
     return n
 
-def _above_0(text:str) -> float:
-    x = float(text)
+def _seed(text:str) -> int:
+    n = _whole(text)
+    if not 0 <= n <= _MAX_SEED: raise argparse.ArgumentTypeError(f'{text} is not allowed: a seed is from 0 to {_MAX_SEED}')
+    return n
+
+def _lr(text:str) -> float:
+    try: x = float(text)
+    except ValueError: raise argparse.ArgumentTypeError(f'{text} is not a number') from None
     if not (math.isfinite(x) and x > 0): raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be a number greater than 0')
     if x > 1e30: raise argparse.ArgumentTypeError(f'{text} is too large for a learning rate')  # float32 ends near 3e38
+    if x < 1e-30: raise argparse.ArgumentTypeError(f'{text} is too small for a learning rate')  # below 1e-38, float32 rounds it towards 0
     return x
+
+def _weights_out(text:str) -> str:
+    if Path(text).suffix != '.pt' and not Path(text).is_dir():  # the graph goes beside it as .onnx (a folder: train says it is one)
+        raise argparse.ArgumentTypeError(f'{text} does not end in .pt: give the weights file, and the graph is written beside it as .onnx')
+    return text
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog='mnist37', formatter_class=_Formatter,
@@ -179,10 +206,10 @@ def _parser() -> argparse.ArgumentParser:
     cmd['data'].add_argument('-q', '--quiet', action='store_true', help='print nothing unless something is wrong')
     cmd['reproduce'].add_argument('--out', default='results', metavar='DIR', help='folder for results.json and the plots (default: results)')
     cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='linear: nn.Linear; mlp: simple_net; cnn: simple_cnn (default: cnn)')
-    cmd['train'].add_argument('--epochs', type=_at_least_1, metavar='N', help="passes over the training set (default: the recipe's)")
-    cmd['train'].add_argument('--lr', type=_above_0, metavar='X', help="learning rate (default: the recipe's)")
-    cmd['train'].add_argument('--seed', type=int, help="random seed (default: the recipe's)")
-    cmd['train'].add_argument('--out', metavar='FILE', help='where to write the weights (default: MODEL.pt); the graph goes beside it, as .onnx')
+    cmd['train'].add_argument('--epochs', type=_epochs, metavar='N', help="passes over the training set (default: the recipe's)")
+    cmd['train'].add_argument('--lr', type=_lr, metavar='X', help="learning rate (default: the recipe's)")
+    cmd['train'].add_argument('--seed', type=_seed, metavar='N', help="random seed, 0 or more (default: the recipe's)")
+    cmd['train'].add_argument('--out', type=_weights_out, metavar='FILE.pt', help='where to write the weights (default: MODEL.pt); the graph goes beside it, as .onnx')
     cmd['predict'].add_argument('files', nargs='+', metavar='FILE', help='image files')
     cmd['predict'].add_argument('--model', choices=('auto', *MODEL_KINDS), default='auto',
                                 help='which packaged model to use (default: cnn), or with --weights, which kind they are')
@@ -191,9 +218,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/94_cli.ipynb #8173ff32
+class _ClosedOutput(io.TextIOBase):
+    "Stands for stdout when the caller closed it (`>&-`): writing to it fails, as writing to a closed descriptor does"
+    def write(self, s): raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+def _standard_streams():
+    "Give each standard stream the caller closed a stand-in, so that no file opened later takes its number"
+    for fd, name in enumerate(('stdin', 'stdout', 'stderr')):
+        if getattr(sys, name) is not None: continue
+        try: os.fstat(fd)
+        except OSError:  # else the next file opened would get this number, and C libraries would write into it
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd: os.dup2(null, fd); os.close(null)
+    if sys.stdout is None: sys.stdout = _ClosedOutput()
+    if sys.stderr is None: sys.stderr = open(os.devnull, 'w')  # nowhere to say what failed, but the exit status still says it
+
+def _quiet_stdout():
+    "Send whatever is still buffered for stdout nowhere, so that Python's own last flush can't fail again"
+    try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError): sys.stdout = open(os.devnull, 'w')
+
 def main(argv=None) -> int:
     "Entry point of the `mnist37` command; returns the exit status"
-    sys.stdout.reconfigure(errors='backslashreplace')  # a character the terminal can't show must not end the run
+    _standard_streams()
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # a character the terminal can't show must not end the run
     args = _parser().parse_args(argv)
     warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)  # raised by fastai's import
     try:
@@ -202,9 +250,9 @@ def main(argv=None) -> int:
         return rc
     except KeyboardInterrupt: _err('interrupted'); return 130
     except BrokenPipeError:  # the reader went away (`mnist37 predict *.png | head -1`): stop quietly, as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         return 141
     except (DataError, WeightsError) as e: _err(e); return 2
-    except OSError as e:  # what is left is writing the output itself, e.g. onto a full disk
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's own last flush can't fail again
+    except OSError as e:  # what is left is writing the output itself, e.g. onto a full disk or a closed stdout
+        _quiet_stdout()
         _err(f'{e.filename}: {e.strerror or e}' if e.filename else f'cannot write the output: {e.strerror or e}'); return 2

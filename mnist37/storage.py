@@ -6,7 +6,7 @@ Docs: https://mnist37.github.io/mnist37/storage.html.md"""
 
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'MAX_MODEL_BYTES', 'DataError', 'WeightsError', 'stat_or_why', 'model_file', 'assets_dir',
-           'packaged_file', 'write_sha256sums', 'atomic_write', 'check_writable']
+           'packaged_file', 'write_sha256sums', 'atomic_write', 'check_writable', 'write_together']
 
 # %% ../nbs/90_storage.ipynb #ba941d46
 import errno, hashlib, os, re, stat, tempfile
@@ -101,6 +101,14 @@ def _umask() -> int:
     mask = os.umask(0); os.umask(mask)
     return mask
 
+def _sync_folder(folder:Path):
+    "Make the renames in `folder` durable"
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+        try: os.fsync(dfd)
+        finally: os.close(dfd)
+    except OSError: pass  # some file systems can't fsync a folder; the rename has still happened
+
 @contextmanager
 def atomic_write(path, # the file to write; its folder must exist
                  mode:str='wb', # `'wb'` or `'w'`
@@ -119,11 +127,7 @@ def atomic_write(path, # the file to write; its folder must exist
         try: os.unlink(tmp)
         except FileNotFoundError: pass
         raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try: os.fsync(dfd)
-        finally: os.close(dfd)
-    except OSError: pass  # some file systems can't fsync a folder; the rename has still happened
+    _sync_folder(path.parent)
 
 # %% ../nbs/90_storage.ipynb #a52a272f
 def check_writable(path, # a file that some work will write at the end
@@ -138,3 +142,37 @@ def check_writable(path, # a file that some work will write at the end
         os.close(fd); os.unlink(probe)
     except OSError as e: raise DataError(f'cannot write {path}: {e.strerror or e}') from None
     return path
+
+# %% ../nbs/90_storage.ipynb #c5a1f2e1
+def _stale_temps(path:Path) -> list:
+    "Temporary files that `atomic_write` or `write_together` made for `path` and a killed run left behind"
+    pattern = re.compile(rf'\.+{re.escape(path.name)}(\.[a-z0-9_]{{8}}\.tmp)+')  # a write inside a write doubles the dot and the tail
+    return [path.parent/n for n in os.listdir(path.parent) if pattern.fullmatch(n) and _kind_is_file(path.parent/n)]
+
+def _kind_is_file(p:Path) -> bool:
+    try: return stat.S_ISREG(os.lstat(p).st_mode)  # never a link, nor what it points to
+    except OSError: return False
+
+@contextmanager
+def write_together(*paths, # files to replace as one group; their folders must exist
+                  ):
+    "Temporary paths to write the new `paths` to; all of them replace their targets only when the block ends without an exception"
+    paths, tmps = [Path(p) for p in paths], []
+    for p in paths: _regular_or_new(p)
+    try:
+        for p in paths:
+            fd, tmp = tempfile.mkstemp(prefix=f'.{p.name}.', suffix='.tmp', dir=p.parent)
+            os.fchmod(fd, 0o666 & ~_umask()); os.close(fd)
+            tmps.append(Path(tmp))
+        yield tmps
+        for tmp in tmps:  # each complete on disk before any target changes
+            fd = os.open(tmp, os.O_RDONLY)
+            try: os.fsync(fd)
+            finally: os.close(fd)
+    except BaseException:
+        for tmp in tmps: tmp.unlink(missing_ok=True)
+        raise
+    for tmp, p in zip(tmps, paths): os.replace(tmp, p)
+    for folder in dict.fromkeys(p.parent for p in paths): _sync_folder(folder)
+    for p in paths:  # what a killed run left for the same files
+        for old in _stale_temps(p): old.unlink(missing_ok=True)

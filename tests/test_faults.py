@@ -380,3 +380,135 @@ def test_usage_mistakes_exit_1():
     "A mistake in the command itself is one line too, pointing at the help, with exit status 1"
     assert 'mnist37 predict --help' in one_line_error(run('predict', text=True), status=1)
     assert 'mnist37 --help' in one_line_error(run('fly', text=True), status=1)
+
+
+# Issue 15: the data folder and the command line ------------------------------------------------------------------------
+
+def test_repair_keeps_the_users_files_inside_train_and_valid(copy, capsys):
+    "A repair moved train/ and valid/ aside and deleted them, with the user's notes and pictures inside"
+    first = sorted((copy/'train'/'3').iterdir())[0]
+    (copy/'train'/'notes.txt').write_text('mine')
+    shutil.copy(first, copy/'train'/'3'/'my_own.png')
+    (copy/'valid'/'7'/'extra').mkdir(); (copy/'valid'/'7'/'extra'/'a.txt').write_text('also mine')
+    assert sample_problems(copy) == []  # the user's files are not damage
+    first.write_bytes(b'')  # one of ours, damaged
+    assert mnist_sample(copy.parent, progress=False) == copy and sample_problems(copy, verify=True) == []
+    assert (copy/'train'/'notes.txt').read_text() == 'mine' and (copy/'valid'/'7'/'extra'/'a.txt').read_text() == 'also mine'
+    assert (copy/'train'/'3'/'my_own.png').read_bytes() == first.read_bytes()
+    assert f'rewrote train/3/{first.name}' in capsys.readouterr().out  # and it says which of its own it replaced
+    assert sorted(p.name for p in copy.parent.iterdir()) == ['.mnist_sample.lock', 'mnist_sample']
+
+
+def test_repair_stops_at_a_folder_of_the_users_where_a_file_of_ours_belongs(copy):
+    "Something that is neither one of our files nor a link, where one of ours belongs, is named, and nothing is deleted"
+    victim = sorted((copy/'valid'/'3').iterdir())[0]
+    victim.unlink(); victim.mkdir(); (victim/'kept.txt').write_text('mine')
+    with pytest.raises(DataError, match=f'{victim.name} is a folder.*move it out of the way'): mnist_sample(copy.parent, progress=False)
+    assert (victim/'kept.txt').read_text() == 'mine'
+
+
+def test_links_in_the_data_folder_are_never_followed(copy, tmp_path):
+    "A link inside the folder made the repair chmod its target (a user's folder became drwx------)"
+    mine = tmp_path/'mine'; mine.mkdir(); mine.chmod(0o755); (mine/'keep.txt').write_text('mine')
+    theirs = tmp_path/'theirs.png'; theirs.write_bytes(b'not ours'); theirs.chmod(0o644)
+    (copy/'train'/'link').symlink_to(mine)  # the user's own link: stays, and so does what it points to
+    png = sorted((copy/'valid'/'3').iterdir())[0]
+    png.unlink(); png.symlink_to(theirs)  # a link where one of our PNGs belongs: damage, replaced by a file
+    shutil.copytree(copy/'valid'/'7', mine/'7')
+    shutil.rmtree(copy/'valid'/'7'); (copy/'valid'/'7').symlink_to(mine/'7')  # a link where our folder belongs
+    old = copy.parent/'.mnist_sample-old-1'; old.mkdir(); (old/'link').symlink_to(mine)  # a killed run's leftover
+    sorted((copy/'train'/'7').iterdir())[0].write_bytes(b'')  # and one of our files damaged, so a repair runs for certain
+    mnist_sample(copy.parent, progress=False)
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o755 and stat.S_IMODE(theirs.stat().st_mode) == 0o644
+    assert sample_problems(copy, verify=True) == []
+    assert png.is_file() and not png.is_symlink() and not (copy/'valid'/'7').is_symlink()
+    assert (copy/'train'/'link').is_symlink() and not old.exists()
+    assert (mine/'keep.txt').read_text() == 'mine' and theirs.read_bytes() == b'not ours' and len(list((mine/'7').iterdir())) == 6
+
+
+def test_train_refuses_an_out_that_is_not_a_weights_file(tmp_path):
+    "--out m.onnx wrote the weights to m.onnx, overwrote them with the graph, and failed after the whole training"
+    r = run('train', '--model', 'linear', '--out', tmp_path/'m.onnx', text=True)
+    assert 'does not end in .pt' in one_line_error(r, status=1) and r.stdout == '' and list(tmp_path.iterdir()) == []
+
+
+def _untrained(kind, **kw):
+    "What train_model returns, without the training: these tests are about what happens to the files"
+    import types
+    return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
+
+
+def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys):
+    "A failure between the two files left a new .pt beside an old .onnx, and the message named only the .onnx"
+    import errno, mnist37.models, mnist37.cli as cli
+    monkeypatch.setattr(mnist37.models, 'train_model', _untrained)
+    prev, graph = tmp_path/'prev.pt', tmp_path/'prev.onnx'
+    prev.write_bytes(b'weights of an earlier run'); graph.write_bytes(b'its graph')
+    export = mnist37.models.export_onnx
+    def too_large(model, path):  # what ulimit -f or a full disk does to the second, larger file
+        Path(path).write_bytes(b'half a gr'); raise OSError(errno.EFBIG, 'File too large', str(path))
+    monkeypatch.setattr(mnist37.models, 'export_onnx', too_large)
+    assert cli.main(['train', '--model', 'linear', '-q', '--out', str(prev)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert 'prev.pt and prev.onnx' in line and 'File too large' in line and '.tmp' not in line, line
+    assert prev.read_bytes() == b'weights of an earlier run' and graph.read_bytes() == b'its graph'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['prev.onnx', 'prev.pt']  # no temporary file left either
+    monkeypatch.setattr(mnist37.models, 'export_onnx', export)
+    stale = [tmp_path/'.prev.pt.k1ll3d_0.tmp', tmp_path/'.prev.onnx.k1ll3d_1.tmp', tmp_path/'..prev.pt.k1ll3d_0.tmp.abcdefgh.tmp']
+    for p in stale: p.write_bytes(b'left by a killed run')
+    (tmp_path/'.prev.pt.notes.txt').write_text('not ours: a different name')
+    assert cli.main(['train', '--model', 'linear', '-q', '--out', str(prev)]) == 0
+    assert load_weights(prev, 'linear') is not None and graph.read_bytes()[:2] != b'it'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['.prev.pt.notes.txt', 'prev.onnx', 'prev.pt']  # stale temps gone
+
+
+@pytest.mark.parametrize('args, msg', [(['--epochs', '1' + '0' * 21], 'at most 10,000'), (['--epochs', '1e21'], 'not a whole number'),
+                                       (['--seed', '1' + '0' * 20], 'from 0 to'), (['--seed', '-1'], 'from 0 to'),
+                                       (['--lr', '1e-320'], 'too small')])
+def test_every_number_is_checked_before_training(tmp_path, args, msg):
+    "--epochs 10**21 failed with OverflowError after the work began, --seed 10**20 with ValueError; --lr 1e-320 is 0 in float32"
+    r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt', text=True)
+    assert msg in one_line_error(r, status=1) and r.stdout == '' and not (tmp_path/'w.pt').exists()
+
+
+def test_a_closed_stdout_is_not_a_traceback(photo, tmp_path):
+    "mnist37 ... >&- died with AttributeError at start-up, --help included"
+    def closed(*args): return subprocess.run(['bash', '-c', '"$@" >&-', 'sh', *CMD, *map(str, args)], capture_output=True, text=True, timeout=120)
+    r = closed('--help')
+    assert r.returncode == 0 and r.stderr == '', r.stderr
+    assert 'cannot write the output' in one_line_error(closed('predict', photo))
+    r = closed('data', '-q', '--data-dir', tmp_path/'new')  # prints nothing, so it simply works
+    assert r.returncode == 0 and r.stderr == '' and (tmp_path/'new'/'mnist_sample'/'labels.csv').is_file(), r.stderr
+
+
+def test_a_closed_stderr_does_not_send_errors_to_stdout(tmp_path):
+    "With 2>&- the error line went to stdout, into whatever reads the results"
+    (tmp_path/'file').write_text('not a folder')
+    r = subprocess.run(['bash', '-c', '"$@" 2>&-', 'sh', *CMD, 'data', '--data-dir', str(tmp_path/'file')],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stdout == '', r.stdout
+
+
+def test_names_in_error_lines_are_escaped(tmp_path):
+    "A name with a newline forged a second line of stderr, and an escape sequence reached the terminal"
+    odd = tmp_path/'a\nb\x1b[2J'
+    odd.write_text('a file where a folder should be')
+    line = one_line_error(run('data', '--data-dir', odd, text=True))
+    assert str(tmp_path/'a\\nb\\x1b[2J') in line and '\x1b' not in line
+    line = one_line_error(run('train', '--out', tmp_path/'w\n.onnx', text=True), status=1)  # argparse's own lines too
+    assert 'w\\n.onnx' in line
+
+
+def test_data_says_what_it_found_and_what_it_repaired(tmp_path, small_sample, capsys):
+    "A file given as --data-dir was 'File exists ... or pass data_dir='; a repair said 'rewriting', then 'is complete'"
+    import mnist37.cli as cli
+    (tmp_path/'file').write_text('not a folder')
+    assert cli.main(['data', '--data-dir', str(tmp_path/'file')]) == 2
+    line = capsys.readouterr().err
+    assert f'{tmp_path/"file"} is not a folder' in line and '--data-dir' in line and 'data_dir=' not in line and 'File exists' not in line
+    assert cli.main(['data', '--data-dir', str(tmp_path)]) == 0 and 'wrote' in capsys.readouterr().out
+    a, b = sorted((tmp_path/'mnist_sample'/'valid'/'3').iterdir())[:2]
+    shutil.copy(b, a)  # a PNG, but the wrong picture: only the pixel check sees it
+    assert cli.main(['data', '--data-dir', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count('\n') == 1 and out.startswith('repaired') and f'rewrote valid/3/{a.name}' in out and 'is complete' not in out, out
