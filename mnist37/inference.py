@@ -125,6 +125,7 @@ class OnnxModel:
     def __init__(self, path, # an .onnx file
                  kind:str=None, # one of `MODEL_KINDS`, to hold the graph to it; default: any of them
                 ):
+        if kind is not None and kind not in MODEL_KINDS: raise ValueError(f'unknown model kind {kind!r}: choose one of {", ".join(MODEL_KINDS)}')
         self.path = path = model_file(path)  # a regular file of a sensible size, or a one-line WeightsError
         with open(path, 'rb') as f: data = f.read(MAX_MODEL_BYTES + 1)  # once: what is checked is what is run
         if len(data) > MAX_MODEL_BYTES: raise WeightsError(f'{path}: too large for one of these models')

@@ -596,7 +596,8 @@ def test_onnx_file_names_and_kinds(tmp_path, photo):
     shutil.copy(packaged_file('cnn.onnx'), tmp_path/'CNN.ONNX')
     r = run('predict', '--weights', tmp_path/'CNN.ONNX', photo, text=True)
     assert r.returncode == 0 and r.stdout.startswith(f'{photo}: 7'), r.stderr
-    line = one_line_error(run('predict', '--model', 'linear', '--weights', tmp_path/'CNN.ONNX', photo, text=True))
+    shutil.copy(packaged_file('cnn.onnx'), tmp_path/'cnn.onnx')
+    line = one_line_error(run('predict', '--model', 'linear', '--weights', tmp_path/'cnn.onnx', photo, text=True))
     assert 'linear' in line, line
     long = tmp_path/('a-folder-with-a-long-name-' * 6); long.mkdir()
     bad = linear_graph(np.zeros(784)); bad.graph.node[1].attribute.append(helper.make_attribute('nonsense', 1))
