@@ -152,9 +152,9 @@ class OnnxModel:
     def scores(self, xb:np.ndarray) -> np.ndarray:
         "The model's scores for prepared `(n, 28, 28)` images, `(n, 1)` or `(n, 2)`, run `self.batch` images at a time"
         xb = np.ascontiguousarray(xb, dtype=np.float32)
-        return np.concatenate([self._scores(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)] or [np.zeros((0, self.width))])
+        return np.concatenate([self._chunk(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)] or [np.zeros((0, self.width))])
 
-    def _scores(self, xb):
+    def _chunk(self, xb):
         n = len(xb)
         if self.fixed and n < self.batch: xb = np.concatenate([xb, np.zeros((self.batch - n, 28, 28), np.float32)])  # padded to a fixed size
         try: out = _run(self.session, {self.input: xb})[0]
