@@ -114,6 +114,7 @@ def _fields(b) -> list:
         else: raise ValueError(f'field {key >> 3} has an unknown wire type')
         if i > len(b): raise ValueError('a field runs past the end of the file')
         out.append((key >> 3, v))
+        if len(out) > 10_000: raise WeightsError('holds far more parts than any of the three models (over 10,000 in one place)')  # bounds time and memory
     return out
 
 def _parts(fields, number) -> list: return [v for n, v in fields if n == number and isinstance(v, memoryview)]
