@@ -109,7 +109,7 @@ def _predict(args):
     from mnist37.images import ImageError
     from mnist37.inference import OnnxModel, iter_predictions, packaged_onnx
     kind = None if args.model == 'auto' else args.model
-    if args.weights and args.weights.endswith('.onnx'): model = OnnxModel(args.weights)
+    if args.weights and Path(args.weights).suffix.lower() == '.onnx': model = OnnxModel(args.weights, kind)
     elif args.weights:
         from mnist37.models import load_weights  # a PyTorch weights file: this, and only this, loads PyTorch
         model = load_weights(args.weights, kind)

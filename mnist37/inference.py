@@ -8,6 +8,7 @@ Docs: https://mnist37.github.io/mnist37/inference.html.md"""
 __all__ = ['Prediction', 'prob_3', 'iter_predictions', 'predict_batch', 'predict', 'OnnxModel', 'packaged_onnx']
 
 # %% ../nbs/08_inference.ipynb #e1795311
+import math, re, threading
 from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
@@ -15,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import VOCAB
-from .images import ImageError, preprocess
-from .storage import MODEL_KINDS, WeightsError, model_file, packaged_file
+from .images import ImageError, picture_name, preprocess
+from .storage import MAX_MODEL_BYTES, MAX_ONNX_MEMORY, MODEL_KINDS, WeightsError, model_file, onnx_operators, packaged_file
 
 # %% ../nbs/08_inference.ipynb #e3837620
 Prediction = namedtuple('Prediction', ['label', 'prob'])  # the digit, '3' or '7', and the model's probability for it
@@ -27,16 +28,22 @@ def _prob_3(scores:np.ndarray) -> np.ndarray:
     e = np.exp(scores - scores.max(1, keepdims=True))
     return e[:, VOCAB.index('3')] / e.sum(1)
 
-def prob_3(model, # a PyTorch model of `MODEL_KINDS`, an `OnnxModel`, or the name of a packaged model
-           xb, # prepared images, `(n, 28, 28)`, a NumPy array or a tensor
-          ) -> np.ndarray: # `(n,)` probabilities of a 3
-    "The probability `model` gives each image of being a 3"
-    xb = np.asarray(xb, dtype=np.float32)
+def _scores(model, xb:np.ndarray) -> np.ndarray:
     if isinstance(model, str): model = packaged_onnx(model)
-    if hasattr(model, 'scores'): return _prob_3(model.scores(xb))  # an `OnnxModel` (see below)
+    if hasattr(model, 'scores'): return model.scores(xb)  # an `OnnxModel` (see below)
+    if not callable(getattr(model, 'state_dict', None)):  # not a PyTorch module either
+        raise WeightsError('model must be a PyTorch model of one of the three kinds, an OnnxModel or the name of a packaged '
+                           f'model ({", ".join(MODEL_KINDS)}), not {"None" if model is None else "a " + type(model).__name__}')
     import torch  # imported here, and only for a PyTorch model: ONNX models need none of it
     from mnist37.models import ImageInput
-    with torch.no_grad(): return _prob_3(ImageInput(model)(torch.from_numpy(xb)).double().numpy())
+    with torch.no_grad(): return ImageInput(model)(torch.from_numpy(xb)).double().numpy()
+
+def prob_3(model, # a PyTorch model of `MODEL_KINDS`, an `OnnxModel`, or the name of a packaged model
+           xb, # prepared images, `(n, 28, 28)`, a NumPy array or a tensor
+          ) -> np.ndarray: # `(n,)` probabilities of a 3; NaN for an image whose scores are NaN or infinite
+    "The probability `model` gives each image of being a 3"
+    scores = _scores(model, np.asarray(xb, dtype=np.float32))
+    with np.errstate(all='ignore'): return np.where(np.isfinite(scores).all(1), _prob_3(scores), np.nan)  # an infinite score is no answer either
 
 def _prediction(p3:float) -> Prediction: return Prediction('3', p3) if p3 >= 0.5 else Prediction('7', 1 - p3)
 
@@ -46,14 +53,24 @@ def iter_predictions(srcs, # pictures: anything `preprocess` takes
                      bs:int=256, # pictures prepared and run together
                     ): # yields one `Prediction` or `ImageError` per picture, in order
     "Whether each picture shows a 3 or a 7, a batch at a time, carrying on past pictures that can't be read"
-    srcs = iter(srcs)
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f'bs must be a whole number of pictures, at least 1, not {bs!r}')
+    return _predictions(iter(srcs), model, bs)  # a generator made here, so that a bad `bs` is refused at the call
+
+def _prepared(src):
+    "`preprocess(src)`, or the `ImageError` that is its answer: whatever goes wrong with one picture is that picture's line"
+    try: return preprocess(src)
+    except ImageError as e: return e
+    except Exception as e: return ImageError(picture_name(src), f'could not be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})')
+
+def _predictions(srcs, model, bs):
     while batch := [src for _, src in zip(range(bs), srcs)]:
-        results, xs = [], []
-        for src in batch:
-            try: xs.append(preprocess(src)); results.append(None)
-            except ImageError as e: results.append(e)
+        prepared = [_prepared(src) for src in batch]
+        xs = [x for x in prepared if not isinstance(x, ImageError)]
         probs = iter(prob_3(model, np.stack(xs)).tolist() if xs else [])
-        yield from (_prediction(next(probs)) if r is None else r for r in results)
+        for src, x in zip(batch, prepared):
+            if isinstance(x, ImageError): yield x
+            elif math.isnan(p := next(probs)): yield ImageError(picture_name(src), 'the model gave it a NaN or infinite score, so there is no answer')
+            else: yield _prediction(p)
 
 def predict_batch(srcs, # pictures: anything `preprocess` takes
                   model='cnn', # what `prob_3` takes
@@ -70,30 +87,86 @@ def predict(src, # a path, a PIL image or an array
     return res
 
 # %% ../nbs/08_inference.ipynb #11711bc3
+_FLOATS = ('tensor(float)', 'tensor(double)', 'tensor(float16)')
+_SCORES = {'linear': 1, 'mlp': 1, 'cnn': len(VOCAB)}  # how many scores per image each kind gives
+
+def _reason(e:Exception) -> str:
+    "onnxruntime's message in one line, without its error-code prefix and the source-file locations inside it"
+    msg = ' '.join(str(e).split())
+    if 'Available memory of' in msg: return f'it needs more memory than the {MAX_ONNX_MEMORY >> 20} MB a model may use'
+    msg = re.sub(r'^\[ONNXRuntimeError\] : \d+ : \w+ : ', '', msg)
+    return re.sub(r'\S+\.(cc|h):\d+ [^(]*\([^)]*\) ', '', msg) or type(e).__name__
+
+@lru_cache(maxsize=None)
+def _capped_memory():
+    "Register, once, the memory arena every session here shares: onnxruntime fails an allocation past `MAX_ONNX_MEMORY`"
+    import onnxruntime as ort
+    cfg = ort.OrtArenaCfg({'max_mem': MAX_ONNX_MEMORY, 'arena_extend_strategy': 1})  # 1: grow by what is asked, no doubling
+    ort.create_and_register_allocator(ort.OrtMemoryInfo('Cpu', ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT), cfg)
+
+def _run(session, feeds:dict) -> list:
+    "`session.run` in a thread of its own, so that Ctrl-C (a KeyboardInterrupt here) can tell onnxruntime to stop"
+    import onnxruntime as ort
+    opts, box, done = ort.RunOptions(), {}, threading.Event()
+    def work():
+        try: box['out'] = session.run(None, feeds, opts)
+        except Exception as e: box['err'] = e
+        finally: done.set()
+    threading.Thread(target=work, daemon=True).start()
+    try: done.wait()  # not `join`: an interrupted join can take the thread for finished while onnxruntime still runs
+    except KeyboardInterrupt:
+        opts.terminate = True  # onnxruntime looks at this between operators
+        done.wait(); raise
+    if 'err' in box: raise box['err']
+    return box['out']
+
 class OnnxModel:
     "A model saved by `export_onnx`, run with onnxruntime: no PyTorch needed"
-    def __init__(self, path):
+    def __init__(self, path, # an .onnx file
+                 kind:str=None, # one of `MODEL_KINDS`, to hold the graph to it; default: any of them
+                ):
+        if kind is not None and kind not in MODEL_KINDS: raise ValueError(f'unknown model kind {kind!r}: choose one of {", ".join(MODEL_KINDS)}')
         self.path = path = model_file(path)  # a regular file of a sensible size, or a one-line WeightsError
+        with open(path, 'rb') as f: data = f.read(MAX_MODEL_BYTES + 1)  # once: what is checked is what is run
+        if len(data) > MAX_MODEL_BYTES: raise WeightsError(f'{path}: too large for one of these models')
+        onnx_operators(data, path, kind)  # self-contained, and only operators the three models use (Appendix A)
         import onnxruntime as ort  # imported here, so that importing this module stays quick
+        _capped_memory()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # tiny models: one thread is fastest, as in training
         opts.log_severity_level = 4  # errors come back as exceptions, not as lines on stderr
-        try: self.session = ort.InferenceSession(str(path), opts, providers=['CPUExecutionProvider'])
-        except Exception as e: raise WeightsError(f'{path}: not an ONNX model that can be loaded ({str(e).splitlines()[0][:120]})') from None
+        opts.add_session_config_entry('session.use_env_allocators', '1')  # the capped arena
+        try: self.session = ort.InferenceSession(data, opts, providers=['CPUExecutionProvider'], disabled_optimizers=['ConstantFolding'])
+        except Exception as e: raise WeightsError(f'{path}: not an ONNX model that can be loaded ({_reason(e)})') from None
         ins, outs = self.session.get_inputs(), self.session.get_outputs()
         if len(ins) != 1 or len(ins[0].shape) != 3 or ins[0].shape[1:] != [28, 28] or ins[0].type != 'tensor(float)':
             raise WeightsError(f'{path}: takes {", ".join(f"{i.type} of shape {i.shape}" for i in ins)}, not (n, 28, 28) images')
-        if len(outs) != 1 or len(outs[0].shape) != 2 or outs[0].shape[1] not in (1, len(VOCAB)):
-            raise WeightsError(f'{path}: gives {", ".join(str(o.shape) for o in outs)}, not one or two scores per image')
-        self.input = ins[0].name
+        width = (_SCORES[kind],) if kind else (1, len(VOCAB))
+        if len(outs) != 1 or len(outs[0].shape) != 2 or outs[0].shape[1] not in width or outs[0].type not in _FLOATS:
+            raise WeightsError(f'{path}: gives {", ".join(f"{o.type} of shape {o.shape}" for o in outs)}, not '
+                               f'{" or ".join(map(str, width))} float score{"s" * (max(width) > 1)} per image{f" as a {kind} model does" if kind else ""}')
+        self.input, self.width = ins[0].name, outs[0].shape[1]
+        self.fixed = isinstance(ins[0].shape[0], int)  # a fixed batch size (what a plain torch.onnx.export gives) is fine:
+        self.batch = ins[0].shape[0] if self.fixed else 256  # it is run that many at a time
 
     def scores(self, xb:np.ndarray) -> np.ndarray:
-        "The model's scores for a batch of prepared `(n, 28, 28)` images"
-        return self.session.run(None, {self.input: np.ascontiguousarray(xb, dtype=np.float32)})[0].astype(np.float64)
+        "The model's scores for prepared `(n, 28, 28)` images, `(n, 1)` or `(n, 2)`, run `self.batch` images at a time"
+        xb = np.ascontiguousarray(xb, dtype=np.float32)
+        return np.concatenate([self._chunk(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)] or [np.zeros((0, self.width))])
+
+    def _chunk(self, xb):
+        n = len(xb)
+        if self.fixed and n < self.batch: xb = np.concatenate([xb, np.zeros((self.batch - n, 28, 28), np.float32)])  # padded to a fixed size
+        try: out = _run(self.session, {self.input: xb})[0]
+        except Exception as e: raise WeightsError(f'{self.path}: failed while running ({_reason(e)})') from None
+        if not isinstance(out, np.ndarray) or out.dtype.kind != 'f' or out.shape != (len(xb), self.width):
+            raise WeightsError(f'{self.path}: gave {getattr(out, "dtype", type(out).__name__)} scores of shape {getattr(out, "shape", "?")} '
+                               f'for {len(xb)} images, not ({len(xb)}, {self.width}) as it declares')
+        return out[:n].astype(np.float64)
 
 @lru_cache(maxsize=None)
 def packaged_onnx(kind:str='cnn', # one of `MODEL_KINDS`
                  ) -> OnnxModel:
     "The trained model of the given kind that ships with mnist37, as an ONNX graph (loaded once, then cached)"
     if kind not in MODEL_KINDS: raise ValueError(f'unknown model kind {kind!r}: choose one of {", ".join(MODEL_KINDS)}')
-    return OnnxModel(packaged_file(f'{kind}.onnx'))
+    return OnnxModel(packaged_file(f'{kind}.onnx'), kind)

@@ -53,6 +53,8 @@ def save_weights(model:nn.Module, # a trained model
 # %% ../nbs/07_models.ipynb #6f0b486b
 def _shapes(state_dict): return {k: tuple(v.shape) for k, v in state_dict.items()}
 
+def _number_kind(t): return 'floating-point' if t.is_floating_point() else 'complex' if t.is_complex() else 'integer'
+
 
 def _weights_file(path:Path):
     "Refuse, before anything is read, what is not a regular file of a sensible size, unpacked or not"
@@ -81,6 +83,10 @@ def load_weights(path, # a file written by `save_weights` (or any state dict sav
     for k in [kind] if kind else MODEL_KINDS:
         model = new_model(k)
         if _shapes(model.state_dict()) == _shapes(sd):
+            for name, want in model.state_dict().items():  # load_state_dict would quietly cast complex or integer numbers
+                if _number_kind(sd[name]) != _number_kind(want):
+                    raise WeightsError(f'{path}: {name} holds {str(sd[name].dtype).removeprefix("torch.")} numbers, '
+                                       f'where a {k} model has {_number_kind(want)} ones')
             try: model.load_state_dict(sd)
             except Exception as e: raise WeightsError(f'{path}: these weights do not load into a {k} model ({type(e).__name__})') from None
             return model.eval()

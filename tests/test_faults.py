@@ -512,3 +512,253 @@ def test_data_says_what_it_found_and_what_it_repaired(tmp_path, small_sample, ca
     assert cli.main(['data', '--data-dir', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.count('\n') == 1 and out.startswith('repaired') and f'rewrote valid/3/{a.name}' in out and 'is complete' not in out, out
+
+# Issue 15: model files and pictures
+# A model file and a picture are both input from strangers: an .onnx file may not reach outside itself or run without
+# end, weights must be numbers a model can hold, and whatever goes wrong with one picture is that picture's line.
+
+def onnx_graph(nodes, inits=(), out_shape=('n', 1), out_type=None, in_shape=('n', 28, 28)):
+    "A small ONNX model from `images` (float, `in_shape`) to `scores`, made with the onnx package's helpers"
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(nodes, 'g', [helper.make_tensor_value_info('images', TensorProto.FLOAT, list(in_shape))],
+                              [helper.make_tensor_value_info('scores', out_type or TensorProto.FLOAT, list(out_shape))],
+                              list(inits))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 20)], ir_version=10)
+
+
+def linear_graph(weight, bias=0., batch='n'):
+    "images -> Reshape (n, 784) -> Gemm with `weight` (1, 784): the linear model's own graph, with any weights"
+    from onnx import helper, numpy_helper
+    inits = [numpy_helper.from_array(np.array([-1, 784], np.int64), 'shape'),
+             numpy_helper.from_array(np.asarray(weight, np.float32).reshape(1, 784), 'w'),
+             numpy_helper.from_array(np.full(1, bias, np.float32), 'b')]
+    nodes = [helper.make_node('Reshape', ['images', 'shape'], ['flat']), helper.make_node('Gemm', ['flat', 'w', 'b'], ['scores'], transB=1)]
+    return onnx_graph(nodes, inits, (batch, 1), in_shape=(batch, 28, 28))
+
+
+def save_onnx(model, path):
+    import onnx
+    onnx.save(model, str(path))
+    return path
+
+
+def test_onnx_external_data_is_refused(tmp_path, photo):
+    "An .onnx file could read any file beside it through ONNX external data: the answer changed with secret.txt's bytes"
+    from onnx import TensorProto, external_data_helper, helper
+    (tmp_path/'secret.txt').write_bytes(os.urandom(4 * 784))
+    model = linear_graph(np.zeros(784))
+    w = next(t for t in model.graph.initializer if t.name == 'w')
+    external_data_helper.set_external_data(w, 'secret.txt', offset=0, length=4 * 784)
+    w.ClearField('raw_data')
+    w.data_location = TensorProto.EXTERNAL
+    save_onnx(model, tmp_path/'m.onnx')
+    line = one_line_error(run('predict', '--weights', tmp_path/'m.onnx', photo, text=True))
+    assert 'external data' in line and str(tmp_path/'m.onnx') in line, line
+
+
+def loop_graph(trips=10**12):
+    "A graph that adds 1 to a number 10^12 times before it gives a score: it never finishes"
+    from onnx import TensorProto, helper, numpy_helper
+    body = helper.make_graph(
+        [helper.make_node('Identity', ['c'], ['c_out']), helper.make_node('Add', ['x', 'one'], ['x_out'])], 'body',
+        [helper.make_tensor_value_info('i', TensorProto.INT64, []), helper.make_tensor_value_info('c', TensorProto.BOOL, []),
+         helper.make_tensor_value_info('x', TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info('c_out', TensorProto.BOOL, []), helper.make_tensor_value_info('x_out', TensorProto.FLOAT, [1])],
+        [numpy_helper.from_array(np.ones(1, np.float32), 'one')])
+    model = linear_graph(np.zeros(784))
+    model.graph.node.insert(0, helper.make_node('Loop', ['trips', 'yes', 'b'], ['total'], body=body))
+    model.graph.node[-1].input[2] = 'total'
+    model.graph.initializer.extend([numpy_helper.from_array(np.array(trips, np.int64), 'trips'),
+                                    numpy_helper.from_array(np.array(True), 'yes')])
+    return model
+
+
+def tile_graph(copies):
+    "A graph of a few hundred bytes that repeats the picture `copies` times (3 KB of memory each), then sums it to one score"
+    from onnx import helper, numpy_helper
+    inits = [numpy_helper.from_array(np.array([-1, 784], np.int64), 'shape'), numpy_helper.from_array(np.array([1, copies], np.int64), 'reps'),
+             numpy_helper.from_array(np.array([1], np.int64), 'axes')]
+    nodes = [helper.make_node('Reshape', ['images', 'shape'], ['flat']), helper.make_node('Tile', ['flat', 'reps'], ['many']),
+             helper.make_node('ReduceSum', ['many', 'axes'], ['scores'], keepdims=1)]
+    return onnx_graph(nodes, inits)
+
+
+@pytest.mark.parametrize('graph', ['loop', 'tile'])
+def test_onnx_operators_the_models_do_not_need_are_refused(tmp_path, graph):
+    "A Loop of 10^12 ran until killed; a 4 KB Tile graph allocated 4 GB: both are refused before onnxruntime sees them"
+    from mnist37.inference import OnnxModel
+    path = save_onnx(loop_graph() if graph == 'loop' else tile_graph(1_300_000), tmp_path/f'{graph}.onnx')
+    with pytest.raises(WeightsError, match='Loop' if graph == 'loop' else 'Tile') as e: OnnxModel(path)
+    assert 'operator' in str(e.value) and '\n' not in str(e.value)
+
+
+# Past the file rules, what stays is the memory cap and Ctrl-C: the two tests below let any graph past them on purpose
+ALLOW = 'import sys, mnist37.inference as inf\ninf.onnx_operators = lambda *args: set()\n'
+
+
+def test_onnx_memory_is_capped(tmp_path):
+    "A graph that asks for 1.2 GB (or 40 GB) got it, or died with a traceback; now it stops at the cap, in one line"
+    path = save_onnx(tile_graph(400_000), tmp_path/'tile.onnx')
+    code = (ALLOW + 'from mnist37.storage import WeightsError\nimport numpy as np\n'
+            'try: inf.OnnxModel(sys.argv[1]).scores(np.zeros((1, 28, 28), np.float32)); print("ran")\n'
+            'except WeightsError as e: print("WeightsError", e)')
+    *out, mb = _peak_rss_mb(code, path)
+    assert out[0] == 'WeightsError' and 'memory' in ' '.join(out) and int(mb) < 900, (out, mb)
+
+
+def test_ctrl_c_stops_an_onnx_run(tmp_path, photo):
+    "Ctrl-C did nothing while onnxruntime ran a graph: a Loop of 10^12 had to be killed"
+    path = save_onnx(loop_graph(), tmp_path/'loop.onnx')
+    code = (ALLOW + 'scores = inf.OnnxModel.scores\n'
+            'def announced(self, xb): print("running", file=sys.stderr, flush=True); return scores(self, xb)\n'
+            'inf.OnnxModel.scores = announced\n'
+            'from mnist37.cli import main; sys.exit(main(["predict", "--weights", *sys.argv[1:]]))')
+    p = subprocess.Popen([sys.executable, '-c', code, str(path), str(photo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stderr.readline() == 'running\n'
+        time.sleep(0.5)  # into the run (an interrupt before it would be caught as well)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally: p.kill()
+    assert p.returncode == 130 and err.strip() == 'mnist37: error: interrupted', (p.returncode, err)
+
+
+def lettered(orientation, fmt, path):
+    "An upright picture of an F (no turn or flip of it looks the same), stored turned as `orientation` says, with the tag"
+    F = np.full((40, 30), 255, np.uint8)
+    F[6:34, 6:11] = F[6:11, 6:24] = F[18:23, 6:19] = 0
+    upright = Image.fromarray(F)
+    T = Image.Transpose  # the turn that a camera stores for each orientation: the inverse of the one that undoes it
+    stored = {1: [], 2: [T.FLIP_LEFT_RIGHT], 3: [T.ROTATE_180], 4: [T.FLIP_TOP_BOTTOM], 5: [T.TRANSPOSE], 6: [T.ROTATE_90],
+              7: [T.TRANSVERSE], 8: [T.ROTATE_270]}[orientation]
+    im = upright
+    for t in stored: im = im.transpose(t)
+    exif = Image.Exif(); exif[0x0112] = orientation
+    kw = {'JPEG': {'quality': 95}, 'WEBP': {'lossless': True}}.get(fmt, {})
+    im.save(path, fmt, exif=exif.tobytes(), **kw)
+    return F / 255
+
+
+@pytest.mark.parametrize('fmt', ['JPEG', 'PNG', 'WEBP', 'TIFF'])
+def test_orientation_is_applied_exactly_once(tmp_path, fmt):
+    "Pillow turns a TIFF upright as it loads it, and mnist37 turned it again: a 7 stored with orientation 4 read as a 3"
+    from PIL import ImageOps
+    for o in range(1, 9):
+        path = tmp_path/f'{o}.{fmt.lower()}'
+        want = lettered(o, fmt, path)
+        if fmt == 'PNG':  # the pictures are what they claim: Pillow's own reading of the tag turns them upright
+            assert np.array_equal(np.asarray(ImageOps.exif_transpose(Image.open(path))) / 255, want)
+        seen = read_image(path)
+        assert seen.shape == want.shape and np.abs(seen - want).mean() < 0.03, (fmt, o, seen.shape)
+
+
+def test_non_finite_scores_are_refused_per_picture(tmp_path, photo):
+    "A graph whose scores were NaN printed '7 (nan)' and exited 0; infinite scores printed '3 (1.000)'"
+    from mnist37.inference import OnnxModel, predict_batch
+    nan = save_onnx(linear_graph(np.full(784, np.nan)), tmp_path/'nan.onnx')
+    r = run('predict', '--weights', nan, photo, photo, text=True)
+    lines = r.stderr.splitlines()
+    assert r.returncode == 2 and r.stdout == '' and len(lines) == 2 and all('NaN or infinite' in l for l in lines), r.stderr
+    inf = OnnxModel(save_onnx(linear_graph(np.full(784, 3e38)), tmp_path/'inf.onnx'))
+    assert all(isinstance(res, ImageError) and 'NaN or infinite' in str(res) for res in predict_batch([photo] * 3, inf))
+
+
+@pytest.mark.parametrize('dtype', [torch.complex64, torch.int64, torch.uint8])
+def test_weights_must_be_floating_point(tmp_path, dtype):
+    "Complex or integer weights loaded, and predicted '3 (0.501)'"
+    sd = new_model('linear').state_dict()
+    torch.save({k: (v * 100).to(dtype) for k, v in sd.items()}, tmp_path/'w.pt')
+    with pytest.raises(WeightsError, match='floating') as e: load_weights(tmp_path/'w.pt')
+    assert str(dtype).split('.')[1] in str(e.value)
+
+
+def png_with_chunk(photo, kind, data):
+    "`photo`'s PNG bytes with one more chunk after the header"
+    png = photo.read_bytes()
+    return png[:33] + struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data)) + png[33:]
+
+
+def test_chunks_that_inflate_too_far_are_one_line_each(tmp_path, photo):
+    "zTXt, iTXt and iCCP chunks that inflate past PIL's limit raised ValueError and ended the batch with nothing printed"
+    from mnist37.inference import Prediction, predict_batch
+    z = zlib.compress(bytes(8 << 20), 9)  # 8 KB that inflate to 8 MB
+    bad = []
+    for kind, head in [(b'zTXt', b'Comment\0\0'), (b'iTXt', b'Comment\0\1\0\0\0'), (b'iCCP', b'icc\0\0')]:
+        bad.append(tmp_path/f'{kind.decode()}.png'); bad[-1].write_bytes(png_with_chunk(photo, kind, head + z))
+    res = predict_batch([photo, *bad, photo])
+    assert isinstance(res[0], Prediction) and isinstance(res[-1], Prediction), res
+    assert all(isinstance(r, ImageError) and r.name == str(p) and 'too large' in r.problem for r, p in zip(res[1:-1], bad)), res
+
+
+def test_any_exception_from_one_picture_is_its_line(monkeypatch, photo):
+    "Whatever a reader of pictures raises (here a made-up RuntimeError) is that picture's line, and the batch goes on"
+    import mnist37.inference as inference
+    real = inference.preprocess
+    def flaky(src): return real(src) if src != 'odd' else (_ for _ in ()).throw(RuntimeError('a reader went wrong'))
+    monkeypatch.setattr(inference, 'preprocess', flaky)
+    res = inference.predict_batch([photo, 'odd', photo])
+    assert res[0].label == res[2].label == '7' and isinstance(res[1], ImageError) and 'a reader went wrong' in str(res[1])
+
+
+def test_onnx_graph_shapes_and_types(tmp_path, photo):
+    "A fixed batch size, an output shape that lies and a string output were tracebacks at run time"
+    from onnx import TensorProto, helper, numpy_helper
+    from mnist37.inference import OnnxModel, predict_batch, prob_3
+    from mnist37.models import packaged_model
+    lin = packaged_model('linear')
+    fixed = OnnxModel(save_onnx(linear_graph(lin.weight.detach().numpy(), lin.bias.item(), batch=1), tmp_path/'fixed.onnx'))
+    xb = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(prob_3(fixed, xb), prob_3('linear', xb), atol=1e-6)  # what a plain torch.onnx.export gives: it works
+    lies = onnx_graph([helper.make_node('Reshape', ['images', 'flat'], ['scores'])],
+                      [numpy_helper.from_array(np.array([-1], np.int64), 'flat')], ('n', 1))  # says (n, 1), gives (784 n,)
+    line = one_line_error(run('predict', '--weights', save_onnx(lies, tmp_path/'lies.onnx'), photo, text=True))
+    assert 'shape' in line, line
+    strings = onnx_graph([helper.make_node('Cast', ['images'], ['s'], to=TensorProto.STRING),
+                          helper.make_node('Reshape', ['s', 'shape'], ['scores'])],
+                         [numpy_helper.from_array(np.array([-1, 784], np.int64), 'shape')], ('n', 784), TensorProto.STRING)
+    with pytest.raises(WeightsError): predict_batch([photo], OnnxModel(save_onnx(strings, tmp_path/'strings.onnx')))
+
+
+def test_onnx_file_names_and_kinds(tmp_path, photo):
+    "An upper-case .ONNX was loaded as PyTorch weights; --model linear with a CNN's graph was ignored; the reason was cut"
+    from onnx import helper
+    from mnist37.inference import OnnxModel
+    from mnist37.storage import packaged_file
+    shutil.copy(packaged_file('cnn.onnx'), tmp_path/'CNN.ONNX')
+    r = run('predict', '--weights', tmp_path/'CNN.ONNX', photo, text=True)
+    assert r.returncode == 0 and r.stdout.startswith(f'{photo}: 7'), r.stderr
+    shutil.copy(packaged_file('cnn.onnx'), tmp_path/'cnn.onnx')
+    line = one_line_error(run('predict', '--model', 'linear', '--weights', tmp_path/'cnn.onnx', photo, text=True))
+    assert 'linear' in line, line
+    long = tmp_path/('a-folder-with-a-long-name-' * 6); long.mkdir()
+    bad = linear_graph(np.zeros(784)); bad.graph.node[1].attribute.append(helper.make_attribute('nonsense', 1))
+    with pytest.raises(WeightsError) as e: OnnxModel(save_onnx(bad, long/'bad.onnx'))
+    assert 'nonsense' in str(e.value), e.value  # onnxruntime's reason, not cut off after the long path
+
+
+@pytest.mark.parametrize('case', ['LAB', 'La', '0x0', 'bfloat16', 'meta', 'sparse', 'nan to_mnist', 'model None',
+                                  'bs 0', 'huge array'])
+def test_python_api_odd_inputs(case, photo):
+    "Each of these escaped as a foreign exception (or silently gave nothing); each now works or is the package's error"
+    from mnist37.images import to_mnist
+    from mnist37.inference import iter_predictions, predict
+    grey = np.asarray(Image.open(photo).convert('L'))
+    works = {'LAB': lambda: Image.open(photo).convert('RGB').convert('LAB'), 'La': lambda: Image.open(photo).convert('LA').convert('La'),
+             'bfloat16': lambda: torch.from_numpy(grey / 255).bfloat16()}
+    if case in works: assert predict(works[case]()).label == '7'; return
+    if case == 'huge array':  # a view of one byte, so the test itself costs nothing: the limit must come before any copy
+        code = ('import resource, sys, numpy as np; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n'
+                'from mnist37.images import ImageError, preprocess\n'
+                'try: preprocess(np.broadcast_to(np.uint8(0), (9500, 9500)))\nexcept ImageError as e: print(e)')
+        r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+        assert 'too many pixels' in r.stdout, r.stdout + r.stderr
+        return
+    bad = {'0x0': (ImageError, 'no pixels', lambda: predict(Image.new('L', (0, 0)))),
+           'meta': (ImageError, 'meta', lambda: predict(torch.empty(28, 28, device='meta'))),
+           'sparse': (ImageError, 'sparse', lambda: predict(torch.eye(28).to_sparse())),
+           'nan to_mnist': (ImageError, 'NaN', lambda: to_mnist(np.full((28, 28), np.nan))),
+           'model None': (WeightsError, 'not None', lambda: predict(photo, model=None)),
+           'bs 0': (ValueError, 'bs', lambda: iter_predictions([photo], bs=0))}
+    cls, msg, call = bad[case]
+    with pytest.raises(cls, match=msg) as e: call()
+    assert '\n' not in str(e.value)

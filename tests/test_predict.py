@@ -168,8 +168,11 @@ def test_light_ink_on_dark_paper():
 
 def test_huge_picture_is_shrunk_not_refused(tmp_path):
     path = tmp_path/'huge.png'
-    synthetic_photo(3, (4200, 2400), 0.5, seed=3).save(path)  # over MAX_SIDE (2,048) a side
+    photo = synthetic_photo(3, (4200, 2400), 0.5, seed=3)  # over MAX_SIDE (2,048) a side
+    photo.save(path)
     assert predict(path).label == '3'
+    a = np.asarray(photo)  # the same picture as an array is shrunk the same way: by averaging blocks, as PIL's reduce does
+    assert np.abs(read_image(a) - read_image(path)).max() < 0.02 and read_image(a).shape == (800, 1400)  # 4200 // 3: three times smaller
 
 
 # --- weights -----------------------------------------------------------------------------------------------------------
