@@ -1,6 +1,8 @@
 # Sphinx settings for the mnist37 website. `make docs` (tools/build_docs.py) turns the notebooks in nbs/ into the pages
 # and runs Sphinx with this configuration. Nothing here, and nothing on the pages, reaches the network.
-import sys, tomllib
+import sys
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

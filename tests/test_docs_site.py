@@ -6,7 +6,9 @@ this machine, check cells and answers collapsed, links that resolve, a search th
 link to run each chapter. A screenshot of each page goes to `screenshots/` for people to look at. Without Chromium (or
 playwright) the browser checks skip, except in CI (`CI=true`), where a missing browser is a failure.
 """
-import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading, tomllib
+import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 

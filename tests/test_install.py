@@ -24,9 +24,10 @@ def requirements(meta, extras=()) -> list:
             if r.marker is None or any(r.marker.evaluate(env) for env in envs)]
 
 
-def closure(wheel_meta, extras=()) -> dict:
-    "Every distribution pip would install with the wheel and `extras`, as `{name: Distribution}` from this environment"
-    own, out, todo, seen = canonicalize_name(wheel_meta['Name']), {}, [(wheel_meta['Name'], set(extras))], set()
+def closure(wheel_meta, extras=(), also=()) -> dict:
+    "Every distribution pip would install with the wheel and `extras` (and the packages `also`), as `{name: Distribution}`"
+    own, out, seen = canonicalize_name(wheel_meta['Name']), {}, set()
+    todo = [(wheel_meta['Name'], set(extras))] + [(n, set()) for n in also]
     while todo:
         name, ex = todo.pop()
         key = (canonicalize_name(name), frozenset(ex))
@@ -61,7 +62,7 @@ def wheel_metadata(wheel:Path):
         return email.message_from_bytes(z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))))
 
 
-def fresh_env(path:Path, wheel:Path, extras=()) -> tuple:
+def fresh_env(path:Path, wheel:Path, extras=(), also=()) -> tuple:
     "A new virtual environment at `path` with the wheel and what it needs with `extras`: its python and the closure"
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip', path], check=True)
     site = Path(subprocess.run([path/'bin'/'python', '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'],
@@ -69,7 +70,7 @@ def fresh_env(path:Path, wheel:Path, extras=()) -> tuple:
     with zipfile.ZipFile(wheel) as z: z.extractall(site)  # what pip does with a pure-Python wheel, less the scripts
     (path/'bin'/'mnist37').write_text(f'#!{path}/bin/python\nimport sys\nfrom mnist37.__main__ import run\nsys.exit(run())\n')
     (path/'bin'/'mnist37').chmod(0o755)
-    dists = closure(wheel_metadata(wheel), extras)
+    dists = closure(wheel_metadata(wheel), extras, also)
     for d in dists.values():  # each distribution's top-level files and folders, linked in as pip would have put them
         for top in {Path(f).parts[0] for f in d.files or [] if not str(f).startswith('..')}:
             if not (site/top).exists(): (site/top).symlink_to(d.locate_file(top))
@@ -98,3 +99,23 @@ def test_predictor_only_install(wheel, tmp_path):
     r = subprocess.run([tmp_path/'env'/'bin'/'mnist37', 'reproduce', '--out', 'results'],
                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and "mnist37[lesson]" in r.stderr, r.stderr
+
+
+def test_two_chapters_run_with_only_the_package_and_a_kernel(wheel, tmp_path, monkeypatch):
+    "As in Colab or after downloading: `mnist37[lesson]` and ipykernel, no nbdev or JupyterLab, and each notebook alone"
+    import nbclient, nbformat
+    python, dists = fresh_env(tmp_path/'env', wheel, ['lesson'], ['ipykernel'])
+    assert not {'nbdev', 'jupyterlab', 'notebook'} & set(dists), sorted(dists)
+    spec = tmp_path/'share'/'jupyter'/'kernels'/'fresh'
+    spec.mkdir(parents=True)
+    (spec/'kernel.json').write_text(json.dumps(dict(argv=[str(python), '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+                                                   display_name='fresh', language='python')))
+    monkeypatch.setenv('JUPYTER_PATH', str(tmp_path/'share'/'jupyter'))
+    monkeypatch.setenv('PYTHONNOUSERSITE', '1')
+    for name in ['00_data.ipynb', '03_linear.ipynb']:
+        nb = nbformat.read(ROOT/'nbs'/name, as_version=4)  # every cell a reader runs, from the Colab cell to the export
+        here = tmp_path/name.removesuffix('.ipynb')
+        here.mkdir()
+        nbclient.NotebookClient(nb, timeout=600, kernel_name='fresh', resources={'metadata': {'path': str(here)}}).execute()
+        assert nb.cells[-1].execution_count and 'nbdev_export' in nb.cells[-1].source  # ran to the end, export cell and all
+        assert list(here.iterdir()) == [], 'a chapter run alone wrote into its folder'

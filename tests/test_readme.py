@@ -1,5 +1,7 @@
 """README.md is generated from nbs/index.ipynb; the two must not drift apart, and it must work on PyPI too."""
-import re, tomllib
+import re
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 
 import make_readme
