@@ -50,8 +50,10 @@ def size(dists) -> int:
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory) -> Path:
     "The project's wheel, built as `python -m build` builds it"
-    out = tmp_path_factory.mktemp('dist')
-    r = subprocess.run([sys.executable, '-m', 'build', '--wheel', '--no-isolation', '--outdir', out, ROOT],
+    src, out = tmp_path_factory.mktemp('src'), tmp_path_factory.mktemp('dist')
+    for name in ['pyproject.toml', 'README.md', 'LICENSE', 'MANIFEST.in']: shutil.copy(ROOT/name, src)
+    shutil.copytree(ROOT/'mnist37', src/'mnist37', ignore=shutil.ignore_patterns('__pycache__'))  # setuptools writes beside its source
+    r = subprocess.run([sys.executable, '-m', 'build', '--wheel', '--no-isolation', '--outdir', out, src],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return next(out.glob('mnist37-*.whl'))
