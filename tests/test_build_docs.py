@@ -39,6 +39,7 @@ def test_linkify_only_known_names_outside_code_blocks():
     assert '{py:obj}`mnist_loss() <mnist37.linear.mnist_loss>`' in out
     assert '{py:obj}`BasicOptim <mnist37.optimizer.BasicOptim>`' in out
     assert '`loss`' in out and '[`mnist_loss`](x.html)' in out and out.endswith('```\n`mnist_loss`\n```')
+    assert bd.linkify('## `mnist_loss`: a loss\nsee `mnist_loss`', t) == '## `mnist_loss`: a loss\nsee {py:obj}`mnist_loss <mnist37.linear.mnist_loss>`'
 
 def test_autodoc():
     assert bd.autodoc('pkg.data.load', _f, 'load') == \

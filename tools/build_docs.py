@@ -66,7 +66,8 @@ def linkify(md:str, targets:dict) -> str:
     "Turn backticked names in `targets` (`{'mnist_loss': 'mnist37.linear.mnist_loss'}`) into cross-references"
     if not targets: return md
     pat = re.compile(rf'(?<![\[\w{{}}])`({"|".join(sorted(map(re.escape, targets), key=len, reverse=True))})(\(\))?`(?![\]\w])')
-    parts = re.split(r'(```.*?```)', md, flags=re.DOTALL)  # leave code blocks alone
+    # leave code blocks alone, and headings: the anchor older MyST (Python 3.10's) makes of a heading drops a role's text
+    parts = re.split(r'(```.*?```|^#{1,6} [^\n]*)', md, flags=re.DOTALL | re.M)
     return ''.join(p if i % 2 else pat.sub(lambda m: f'{{py:obj}}`{m[1]}{m[2] or ""} <{targets[m[1]]}>`', p)
                    for i, p in enumerate(parts))
 
