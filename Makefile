@@ -47,9 +47,10 @@ docs: $(BIN)/.installed $(NODE_MODULES)
 	$(BIN)/python tools/build_docs.py
 
 # The chapters in JupyterLab; each save is cleaned as nbdev-clean would (jupyter_hooks in pyproject.toml), so saving
-# leaves no diff beyond the edit. Root (Docker, cloud machines) needs Jupyter's --allow-root.
+# leaves no diff beyond the edit; it runs from nbs/, where the paths Jupyter gives it are. Root (Docker, cloud
+# machines) needs Jupyter's --allow-root.
 lab: $(BIN)/.installed
-	$(BIN)/jupyter lab --ContentsManager.pre_save_hook=nbdev.clean.clean_jupyter $(if $(filter 0,$(shell id -u)),--allow-root) nbs
+	cd nbs && $(abspath $(BIN))/jupyter lab --ContentsManager.pre_save_hook=nbdev.clean.clean_jupyter $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # What nbdev-prepare does in a default nbdev project, without Quarto: export the notebooks into mnist37/, run them as
 # tests, clean them, and write README.md from nbs/index.ipynb.
