@@ -27,6 +27,10 @@ nb_ipywidgets_js = {}  # no widget JavaScript from a CDN
 nb_merge_streams = True
 myst_enable_extensions = ['attrs_block', 'attrs_inline', 'colon_fence', 'dollarmath', 'smartquotes']
 myst_heading_anchors = 3
+if int(__import__('myst_parser').__version__.split('.')[0]) < 5:
+    # Python 3.10's MyST (4.x) finds `page#anchor` only among heading slugs: make those the section ids, which the links
+    # use and which MyST 5 also finds
+    from docutils.nodes import make_id as myst_heading_slug_func
 html_math_renderer = 'mathml'  # drawn while building (docs/_ext), so pages need no MathJax from a CDN
 
 # API entries: short names, type hints in the signature, docments added as parameter fields (docs/_ext).
