@@ -38,9 +38,9 @@ reproduce: $(BIN)/.installed
 	$(BIN)/mnist37 reproduce --out results
 
 # Every test, on two workers: each notebook in a fresh Jupyter kernel, the suite in tests/, and the docs site in a
-# browser (Chromium; the browser tests skip without it, except in CI).
+# browser (Chromium; without it the browser tests skip, -rs says why, except in CI where they fail).
 test: $(BIN)/.installed $(NODE_MODULES)
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=15 tests
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=15 -rs tests
 
 # The website: every notebook rendered with its saved outputs (never re-run) into _docs/, offline, and the playground.
 docs: $(BIN)/.installed $(NODE_MODULES)
