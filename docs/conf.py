@@ -30,7 +30,7 @@ myst_heading_anchors = 3
 if int(__import__('myst_parser').__version__.split('.')[0]) < 5:
     # Python 3.10's MyST (4.x) finds `page#anchor` only among heading slugs: make those the section ids, which the links
     # use and which MyST 5 also finds
-    from docutils.nodes import make_id as myst_heading_slug_func
+    myst_heading_slug_func = 'docutils.nodes.make_id'  # a name, not the function, so that Sphinx can cache the settings
 html_math_renderer = 'mathml'  # drawn while building (docs/_ext), so pages need no MathJax from a CDN
 
 # API entries: short names, type hints in the signature, docments added as parameter fields (docs/_ext).
