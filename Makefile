@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 # Where pip takes PyTorch from first, if set: `make test TORCH_INDEX=https://download.pytorch.org/whl/cpu` on Linux
-# installs the CPU-only build (about 1 GB less than the CUDA build PyPI gives Linux). Used only when .venv is made.
+# installs the CPU-only build: 2.2 GB in all, against 7 GB with the CUDA build PyPI gives Linux. Used when .venv is made.
 TORCH_INDEX ?=
 
 .PHONY: reproduce test docs lab prepare install clean-env
