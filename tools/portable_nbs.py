@@ -16,9 +16,10 @@ EXPORT = "import nbdev\nif nbdev.config.is_nbdev(): nbdev.nbdev_export()"
 
 
 def colab_cell(repo:str) -> str:
-    "The source of the cell that installs mnist37 with the lesson's packages, in Colab only"
+    "The source of the cell that installs mnist37 with the lesson's packages, in Colab only (plain Python, no `%pip`, so tools that parse cells can)"
     return ('#| hide\n# In Google Colab, install mnist37 and the lesson\'s packages first; anywhere else this cell does nothing\n'
-            f'import sys\nif \'google.colab\' in sys.modules:\n    %pip install -q "mnist37[lesson] @ git+{repo}"')
+            'import subprocess, sys\nif \'google.colab\' in sys.modules:\n'
+            f'    subprocess.run([sys.executable, \'-m\', \'pip\', \'install\', \'-q\', \'mnist37[lesson] @ git+{repo}\'], check=True)')
 
 
 def site_links(md:str, docs_url:str) -> str:
