@@ -1,6 +1,8 @@
 # Sphinx settings for the mnist37 website. `make docs` (tools/build_docs.py) turns the notebooks in nbs/ into the pages
 # and runs Sphinx with this configuration. Nothing here, and nothing on the pages, reaches the network.
-import sys, tomllib
+import sys
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,10 @@ nb_ipywidgets_js = {}  # no widget JavaScript from a CDN
 nb_merge_streams = True
 myst_enable_extensions = ['attrs_block', 'attrs_inline', 'colon_fence', 'dollarmath', 'smartquotes']
 myst_heading_anchors = 3
+if int(__import__('myst_parser').__version__.split('.')[0]) < 5:
+    # Python 3.10's MyST (4.x) finds `page#anchor` only among heading slugs: make those the section ids, which the links
+    # use and which MyST 5 also finds
+    myst_heading_slug_func = 'docutils.nodes.make_id'  # a name, not the function, so that Sphinx can cache the settings
 html_math_renderer = 'mathml'  # drawn while building (docs/_ext), so pages need no MathJax from a CDN
 
 # API entries: short names, type hints in the signature, docments added as parameter fields (docs/_ext).

@@ -46,6 +46,7 @@ def test_linkify_only_known_names_outside_code_blocks():
     assert '{py:obj}`mnist_loss() <mnist37.linear.mnist_loss>`' in out
     assert '{py:obj}`BasicOptim <mnist37.optimizer.BasicOptim>`' in out
     assert '`loss`' in out and '[`mnist_loss`](x.html)' in out and out.endswith('```\n`mnist_loss`\n```')
+    assert bd.linkify('## `mnist_loss`: a loss\nsee `mnist_loss`', t) == '## `mnist_loss`: a loss\nsee {py:obj}`mnist_loss <mnist37.linear.mnist_loss>`'
 
 def test_autodoc():
     assert bd.autodoc('pkg.data.load', _f, 'load') == \
@@ -135,7 +136,8 @@ def test_answer_blocks_render_collapsed_with_their_markdown(page):
     from myst_parser.parsers.docutils_ import Parser
     md = bd.myst_notebook(page, dict(package='pkg', repo='', branch='main'), {})['cells'][-2]['source']
     assert md == ANSWER.replace('02_sgd.ipynb', 'sgd.ipynb')
-    html = publish_string(md, parser=Parser(), writer='html5', settings_overrides={'output_encoding': 'unicode'})
+    from docutils.writers.html5_polyglot import Writer  # an instance: docutils 0.21 (Python 3.10's Sphinx) takes no name here
+    html = publish_string(md, parser=Parser(), writer=Writer(), settings_overrides={'output_encoding': 'unicode'})
     inside = re.search(r'<details><summary>Answer</summary>(.*?)</details>', html, re.DOTALL)
     assert inside, html
     assert '<span class="docutils literal">f</span>' in inside[1] and '<a ' in inside[1] and '<pre' in inside[1]

@@ -7,7 +7,9 @@ search that finds an exported function, an import line in each API entry, and a 
 of each page goes to `screenshots/` for people to look at. Without Chromium (or playwright) the browser checks skip,
 except in CI (`CI=true`), where a missing browser is a failure.
 """
-import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading, tomllib
+import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 

@@ -1,5 +1,7 @@
 """README.md is generated from nbs/index.ipynb; the two must not drift apart, and it must work on PyPI too."""
-import re, tomllib
+import re
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 
 import make_readme
@@ -46,3 +48,14 @@ def test_python_snippets_run_as_pasted():
     assert r.returncode == 0, r.stderr
     shown = [re.sub(r'^    ', '', out, flags=re.M).strip() for _, out in blocks]
     assert [o.strip() for o in r.stdout.split('\x00')[:-1]] == shown
+
+
+def test_ci_installs_and_tests_as_the_readme_says():
+    "CI's test workflow installs with the README's CPU-only command and runs the Pythons the README promises; the site is deployed only after it"
+    wf, deploy = (ROOT/'.github'/'workflows'/'test.yaml').read_text(), (ROOT/'.github'/'workflows'/'deploy.yaml').read_text()
+    install = re.search(r'`(make install TORCH_INDEX=\S+)`', README)[1]
+    assert f'run: {install}\n' in wf and f'run: {install}\n' in deploy and 'run: make test\n' in wf
+    versions = re.findall(r'"(3\.\d+)"', re.search(r'python: \[(.*)\]', wf)[1])
+    oldest = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['requires-python'].removeprefix('>=')
+    assert versions[0] == oldest and f'Python {versions[0]} to {versions[-1]}' in README, versions
+    assert re.search(r'workflow_run:\n\s+workflows: \[test\]', deploy) and "conclusion == 'success'" in deploy

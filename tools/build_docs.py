@@ -8,7 +8,9 @@ to exported names, links to run each chapter, and the sidebar. Each page also ge
 `<page>.html.md`, where nbdev's `Docs:` line in each module points; README.md is the landing page's (make_readme.py).
 Sphinx's side is docs/conf.py and docs/_ext/mnist37_docs.py; the playground page comes from build_playground.py.
 """
-import argparse, ast, importlib, inspect, json, os, re, shutil, sys, tomllib
+import argparse, ast, importlib, inspect, json, os, re, shutil, sys
+try: import tomllib
+except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
 from pathlib import Path
 
 from nbdev.config import nbpath2html
@@ -60,6 +62,11 @@ def relink(md:str, f) -> str:
     "Markdown `md` with each relative link target `t` (the part before any `#`) replaced by `f(t)`"
     return _re_rel_link.sub(lambda m: f']({f(m[1])}{m[2] or ""})', md)
 
+def site_relative(md:str) -> str:
+    "Links to the site's own chapter pages (`{docs_url}sgd.html#x`, absolute in the notebooks so that they work in Colab) made relative (`sgd.ipynb#x`)"
+    url, pages = settings()['docs_url'], {page_name(nb) for nb in notebooks()}
+    return re.sub(rf'\]\({re.escape(url)}([\w-]+)\.html(?=[#)])', lambda m: f']({m[1]}.ipynb' if m[1] in pages else m[0], md)
+
 def nb_page(t:str, suffix:str='.ipynb') -> str:
     "Where a link to `t` goes on the site: `01_sgd.ipynb` -> `sgd.ipynb`, which Sphinx resolves to that page"
     return f'{page_name(t)}{suffix}' if t.endswith('.ipynb') else t
@@ -68,7 +75,8 @@ def linkify(md:str, targets:dict) -> str:
     "Turn backticked names in `targets` (`{'mnist_loss': 'mnist37.linear.mnist_loss'}`) into cross-references"
     if not targets: return md
     pat = re.compile(rf'(?<![\[\w{{}}])`({"|".join(sorted(map(re.escape, targets), key=len, reverse=True))})(\(\))?`(?![\]\w])')
-    parts = re.split(r'(```.*?```)', md, flags=re.DOTALL)  # leave code blocks alone
+    # leave code blocks alone, and headings: the anchor older MyST (Python 3.10's) makes of a heading drops a role's text
+    parts = re.split(r'(```.*?```|^#{1,6} [^\n]*)', md, flags=re.DOTALL | re.M)
     return ''.join(p if i % 2 else pat.sub(lambda m: f'{{py:obj}}`{m[1]}{m[2] or ""} <{targets[m[1]]}>`', p)
                    for i, p in enumerate(parts))
 
@@ -105,7 +113,7 @@ def read_page(nb:Path, package:str='mnist37') -> dict:
     for i, c in enumerate(proc.nb.cells):
         d = getattr(c, 'directives_', {})
         if d.get('default_exp'): module = d['default_exp'].split()[0]
-        if c.cell_type == 'markdown': cells.append(dict(cell_type='markdown', source=c.source))
+        if c.cell_type == 'markdown': cells.append(dict(cell_type='markdown', source=site_relative(c.source)))
         if c.cell_type != 'code' or not (c.source.strip() or c.get('outputs')): continue  # raw: the front matter
         if m := re.fullmatch(r'show_doc\((\w+)\)', c.source.strip()):  # as nbdev adds after each exported function
             obj = getattr(importlib.import_module(f'{package}.{module}'), m[1])
