@@ -222,7 +222,9 @@ export async function setup_drawing(root, data, report) {
     }
   }));
   root.classList.toggle('pg-some-failed', failures.length > 0);
-  progress.textContent = failures.length ? `Some models could not start: ${failures.join('; ')}. The others answer.` :
+  const answering = kinds.filter(k => models[k]).map(k => names[k]);
+  progress.textContent = failures.length ? `Some models could not start: ${failures.join('; ')}. ` +
+    `The ${list(answering)} ${answering.length === 1 ? 'model answers' : 'models answer'}.` :
     `All ${kinds.length} models are loaded (the runtime is ${mb(sizes[RUNTIME.wasm])} MB).`;
   report.models_loaded = performance.now();
   await changed(performance.now());  // every model's answer to what is there now
