@@ -207,6 +207,7 @@ export async function setup_drawing(root, data, report) {
   const slow = kinds.filter(k => !models[k]), failures = [];
   const loading = `The models are loading; draw anyway. The linear model answers already; the runtime for the ${list(slow.map(k => names[k]))}`;
   let ort = null;
+  progress.textContent = `${loading}: starting.`;
   try {
     ort = await load_runtime(sizes, text => { progress.textContent = `${loading}: ${text}.`; });
   } catch (e) {
