@@ -17,19 +17,22 @@ function fail(id, error) {
   report.failures[id] = error.message;
 }
 
-// The panel `id`, set up by `setup(module)` once `module` has loaded
+// The panel `id`, set up by `setup(module)` once `module` (a promise) has loaded
 async function panel(id, module, setup) {
-  try { await setup(await import_module(here(module))); }
+  try { await setup(await module); }
   catch (e) { fail(id, e); console.warn(e); }
 }
 
-const parabola = panel('pg-parabola', 'descent.js', m => m.setup_parabola_panel($('pg-parabola'), report.descent));
+// the modules and the data all at once, so that the linear model can answer as soon as they are here
+const modules = Object.fromEntries(['descent.js', 'draw.js', 'train.js'].map(m => [m, import_module(here(m))]));
+for (const m of Object.values(modules)) m.catch(() => {});  // a failure is reported by the panel that needs it
+const parabola = panel('pg-parabola', modules['descent.js'], m => m.setup_parabola_panel($('pg-parabola'), report.descent));
 let data = null;
 try { data = await fetch_json(here('data.json')); }
 catch (e) { for (const id of ['pg-draw', 'pg-roller-coaster', 'pg-train']) fail(id, e); }
 await Promise.all([parabola, ...(data ? [
-  panel('pg-draw', 'draw.js', m => m.setup_drawing($('pg-draw'), data, report.drawing)),
-  panel('pg-roller-coaster', 'descent.js', m => m.setup_roller_coaster_panel($('pg-roller-coaster'), data.roller_coaster, report.descent)),
-  panel('pg-train', 'train.js', m => m.setup_training($('pg-train'), data, here('digits.bin.gz'), report.training)),
+  panel('pg-draw', modules['draw.js'], m => m.setup_drawing($('pg-draw'), data, report.drawing)),
+  panel('pg-roller-coaster', modules['descent.js'], m => m.setup_roller_coaster_panel($('pg-roller-coaster'), data.roller_coaster, report.descent)),
+  panel('pg-train', modules['train.js'], m => m.setup_training($('pg-train'), data, here('digits.bin.gz'), report.training)),
 ] : [])]);
 report.ready = true;
