@@ -111,6 +111,7 @@ def test_internal_links_are_relative():
 
 # The playground (docs/playground/). Its panels: pg-draw, pg-parabola, pg-roller-coaster, pg-train.
 READY = 'window.playground && window.playground.ready'
+NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a shot
 
 def test_loading_on_a_slow_connection(chromium, site):
     "At 20 Mbit/s the linear model answers while the runtime loads, and the page says how far it has come"
@@ -190,7 +191,7 @@ def test_a_missing_file_is_named_where_it_breaks(chromium, site, path):
         page.locator('#pg-parabola .pg-step').click()
         assert 'The loss fell' in page.locator('#pg-parabola .pg-verdict').inner_text()
     where = 'pg-draw' if 'pg-draw' in broken or broken[0] in ('mlp', 'cnn') else broken[0]
-    page.locator(f'#{where}').screenshot(path=str(SHOTS/f'playground-404-{name}.png'))
+    page.locator(f'#{where}').screenshot(path=str(SHOTS/f'playground-404-{name}.png'), style=NO_HEADER)
     page.context.close()
 
 STEPS = '''async panel => {
@@ -215,7 +216,7 @@ def test_descent_charts_cannot_hang(chromium, site):
         page.evaluate('window.steps_done = null')
         took[panel] = r['ms']
         assert 'overshot' in r['verdict'] and not re.search(r'NaN|Infinity', r['verdict'] + ''.join(r['labels'])), r
-    page.locator('#gradient-descent-by-hand').screenshot(path=str(SHOTS/'playground-overshot.png'))
+    page.locator('#gradient-descent-by-hand').screenshot(path=str(SHOTS/'playground-overshot.png'), style=NO_HEADER)
     record(steps_500_parabola_ms=took['pg-parabola'], steps_500_roller_coaster_ms=took['pg-roller-coaster'])
     page.locator('#pg-parabola .pg-reset').click()
     page.locator('#pg-parabola input[type=range]').evaluate('el => { el.value = 1; el.dispatchEvent(new Event("input")); }')

@@ -14,6 +14,7 @@ function fail(id, error) {
   p.textContent = `${message}, so this experiment can't run. The rest of the page still works.`;
   p.hidden = false;
   for (const c of panel.querySelectorAll('button, input')) c.disabled = true;
+  for (const e of panel.querySelectorAll('.pg-progress, .pg-samples-row')) e.hidden = true;  // nothing is loading
   report.failures[id] = error.message;
 }
 
