@@ -109,6 +109,16 @@ def test_internal_links_are_relative():
     assert not bad, bad
 
 
+def test_toggles_are_named_by_what_they_hide():
+    "Every collapsed block's toggle is named by its visible words ('Show the check', 'Answer'), not a generic label"
+    summaries = [(p, m) for p in pages() for m in re.findall(r'<summary([^>]*)>\s*(.*?)</summary>', (DOCS/p).read_text(), re.S)]
+    assert summaries
+    generic = [p for p, (attrs, _) in summaries if 'aria-label' in attrs]
+    assert not generic, f'toggles named by an aria-label instead of their words: {sorted(set(generic))}'
+    words = {' '.join(re.sub(r'<[^>]+>', ' ', body).split()) for _, (_, body) in summaries}
+    assert words <= {'Show the check Hide the check', 'Answer'}, words  # the first two: one shows, as it is shut or open
+
+
 # The playground (docs/playground/). Its panels: pg-draw, pg-parabola, pg-roller-coaster, pg-train.
 READY = 'window.playground && window.playground.ready'
 NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a shot
