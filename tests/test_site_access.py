@@ -162,7 +162,7 @@ def transfer(paths):
     squeeze = [f for f in files if f.suffix not in ('.gz', '.png', '.woff2')]
     kept = sum(f.stat().st_size for f in files if f not in squeeze)
     gz = kept + sum(len(gzip.compress(f.read_bytes(), 9)) for f in squeeze)
-    out = dict(files=len(files), megabytes=raw / 1e6, megabytes_gzip=gz / 1e6)
+    out = dict(transfer_files=len(files), megabytes_stored=raw / 1e6, megabytes_gzip=gz / 1e6)
     if node := shutil.which('node'):
         br = subprocess.run([node, '-e', '''const z = require('zlib'), fs = require('fs'); let n = 0;
           for (const f of JSON.parse(process.argv[1])) n += z.brotliCompressSync(fs.readFileSync(f), {params: {[z.constants.BROTLI_PARAM_QUALITY]: 11}}).length;
