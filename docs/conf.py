@@ -51,7 +51,7 @@ html_logo = '_static/logo.svg'
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
-html_context = {'default_mode': 'light'}  # plots are drawn on white; the theme button still switches
+html_context = {'default_mode': 'auto'}  # the reader's system setting (prefers-color-scheme); the theme button still switches
 html_theme_options = {
     'navbar_persistent': [],  # the sidebar has the search box
     'repository_url': _p['project']['urls']['Repository'],
@@ -66,3 +66,20 @@ html_theme_options = {
     'extra_footer': 'Made from the <a href="https://nbdev.fast.ai">nbdev</a> notebooks in <code>nbs/</code> '
                     'with Sphinx and myst-nb.',
 }
+
+
+# Two touches to every page's HTML, once Sphinx has written its body:
+# - myst-nb names each collapsed check cell's toggle "Toggle hidden content", which a screen reader reads instead of its
+#   visible "Show the check": without that label the toggle is named by the words it shows.
+# - a link to a page of this site by its published address (the landing page is also the README, which needs those)
+#   becomes relative, so that a local build or a copy on another host stays on itself.
+_DOCS_URL = _p['project']['urls']['Documentation'].rstrip('/') + '/'
+
+def _page_touches(app, pagename, templatename, context, doctree):
+    if 'body' not in context: return
+    body = context['body'].replace('<summary aria-label="Toggle hidden content">', '<summary>')
+    up = '../' * pagename.count('/')
+    context['body'] = body.replace(f'href="{_DOCS_URL}', f'href="{up}')
+
+def setup(app):
+    app.connect('html-page-context', _page_touches)

@@ -80,3 +80,35 @@ writeFileSync(process.argv[3], JSON.stringify(pics.map(p => Array.from(to_mnist(
     subprocess.run(['node', str(script), str(tmp_path/'in.json'), str(tmp_path/'out.json')], check=True, timeout=60)
     for g, js in zip(greys, json.loads((tmp_path/'out.json').read_text())):
         np.testing.assert_allclose(np.array(js).reshape(28, 28), to_mnist(g), atol=1e-5)
+
+def test_names_shared_with_python_come_from_the_package(data):
+    "Model kinds, class order and the chapter's settings are written into data.json from Python, for the page to read"
+    import inspect
+    from mnist37.data import VOCAB
+    from mnist37.learner import mnist_dls
+    from mnist37.linear import train_linear1
+    from mnist37.storage import MODEL_KINDS
+    d = data[0]
+    assert d['kinds'] == list(MODEL_KINDS) and list(d['kind_names']) == list(MODEL_KINDS) and d['vocab'] == list(VOCAB)
+    fit = inspect.signature(train_linear1).parameters
+    assert d['defaults'] == dict(batch_size=inspect.signature(mnist_dls).parameters['bs'].default, lr=fit['lr'].default,
+                                 seed=fit['seed'].default) == dict(batch_size=bp.BATCH_SIZE, lr=bp.LR, seed=bp.SEED)
+    # no JavaScript types them again
+    js = ''.join(p.read_text() for p in bp.SRC.glob('*.js'))
+    assert "'mlp'" not in js and "'cnn'" not in js and "['3', '7']" not in js
+
+def test_sample_digits_are_mnist_test_images_of_every_class(data):
+    "The row of samples: SAMPLES_PER_DIGIT validation (MNIST test) images of each class in `VOCAB`, as 784 grey levels"
+    from mnist37.data import VOCAB, load_sample_arrays
+    arrays = load_sample_arrays()
+    samples = data[0]['samples']
+    assert [s['label'] for s in samples] == [d for d in VOCAB for _ in range(bp.SAMPLES_PER_DIGIT)]
+    for s in samples:
+        valid = {a.tobytes() for a in arrays[('valid', s['label'])][0]}
+        assert np.array(s['pixels'], np.uint8).reshape(28, 28).tobytes() in valid, 'a sample is not a validation image of its class'
+
+def test_sizes_are_those_of_the_files_the_page_fetches(data):
+    "data.json's `sizes`, which the page checks each download against, are the files the build copies"
+    sizes = data[0]['sizes']
+    assert set(sizes) == {f'ort/{f}' for f in bp.ORT_FILES} | {f'models/{k}.onnx' for k in bp.RUNTIME_KINDS}
+    assert all(sizes[name] == p.stat().st_size for name, p in bp.page_files().items())

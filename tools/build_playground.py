@@ -18,7 +18,11 @@ ORT = ROOT/'docs'/'node_modules'/'onnxruntime-web'
 ORT_FILES = ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm']
 TRAIN_PER_DIGIT = 1000  # 2,000 training images; the page validates on all 2,038 validation images
 SEED = 42  # chapter 03's seed: for the starting weights, and here for picking and ordering the training images
-BATCH_SIZE, LR = 256, 1.  # chapter 03's settings, the page's defaults
+BATCH_SIZE, LR = 256, 1.  # chapter 03's settings, the page's defaults (checked against the chapters' functions in tests)
+SAMPLES_PER_DIGIT = 3  # MNIST test digits of each class for the page's row of samples, to choose with the keyboard
+# what the page calls each packaged model (mnist37.storage.MODEL_KINDS); the linear one it runs in plain JavaScript
+KIND_NAMES = {'linear': 'linear', 'mlp': 'two-layer net', 'cnn': 'CNN'}
+RUNTIME_KINDS = ('mlp', 'cnn')  # the models that need onnxruntime-web, whose .onnx files the page loads
 
 
 def training_subset(arrays:dict, # `load_sample_arrays()`
@@ -62,11 +66,36 @@ def roller_coaster() -> dict:
     speed = torch.randn(20)*3 + 0.75*(time - 9.5)**2 + 1
     return dict(time=time.tolist(), speed=speed.tolist(), params=torch.randn(3).tolist())
 
+def chapter_defaults() -> dict:
+    "The page's starting settings, read from the functions that set them: `mnist_dls`'s batch size, `train_linear1`'s rate and seed"
+    import inspect
+    from mnist37.learner import mnist_dls
+    from mnist37.linear import train_linear1
+    fit = inspect.signature(train_linear1).parameters
+    return dict(batch_size=inspect.signature(mnist_dls).parameters['bs'].default, lr=fit['lr'].default, seed=fit['seed'].default)
+
+def samples(arrays:dict, per_digit:int=SAMPLES_PER_DIGIT, seed:int=SEED) -> list:
+    "`per_digit` validation images (MNIST's test set) of each class in `VOCAB`, picked at random: `{label, pixels}` dicts"
+    from mnist37.data import VOCAB
+    rng = np.random.default_rng(seed)
+    out = []
+    for d in VOCAB:
+        x = arrays[('valid', d)][0]
+        out += [dict(label=d, pixels=x[i].ravel().tolist()) for i in np.sort(rng.choice(len(x), per_digit, replace=False))]
+    return out
+
+def page_files() -> dict:
+    "`{path in playground/: source}`: the files the page fetches besides its own scripts, data.json and digits.bin.gz"
+    from mnist37.storage import packaged_file
+    return {**{f'ort/{p.name}': p for p in ort_files()},
+            **{f'models/{k}.onnx': packaged_file(f'{k}.onnx') for k in RUNTIME_KINDS}}
+
 def page_data() -> tuple:
     "What the page uses: numbers as a dict (JSON), and its pictures as bytes, the training ones then the validation ones"
-    from mnist37.data import load_sample_arrays
+    from mnist37.data import VOCAB, load_sample_arrays
     from mnist37.linear import linear1_model
     from mnist37.models import packaged_model
+    from mnist37.storage import MODEL_KINDS
     arrays = load_sample_arrays()
     train, valid = training_subset(arrays), validation_set(arrays)
     weights, bias = linear1_model(SEED)[1]
@@ -75,7 +104,10 @@ def page_data() -> tuple:
         train=dict(count=len(train[0]), targets=train[1].tolist()),
         valid=dict(count=len(valid[0]), targets=valid[1].tolist()),
         start=dict(seed=SEED, weights=weights.detach().flatten().tolist(), bias=bias.item()),  # float32s, exactly
-        defaults=dict(batch_size=BATCH_SIZE, lr=LR),
+        defaults=chapter_defaults(),
+        kinds=list(MODEL_KINDS), kind_names={k: KIND_NAMES[k] for k in MODEL_KINDS}, vocab=list(VOCAB),
+        samples=samples(arrays),
+        sizes={name: p.stat().st_size for name, p in page_files().items()},  # the page checks what it fetches against these
         python_first_epoch=first_epoch(train, valid),  # shown on the page beside the browser's own
         linear=dict(weights=linear['weight'].flatten().tolist(), bias=linear['bias'].item()),  # for the heat-map
         roller_coaster=roller_coaster())
@@ -92,14 +124,12 @@ def add_playground(proc:Path, # the folder of page sources Sphinx reads
                    html:Path, # the folder Sphinx writes the site into
                   ) -> Path:
     "Put the playground page into `proc`, and what it loads into `html/playground/`"
-    from mnist37.storage import packaged_file
     shutil.copy(SRC/'playground.md', proc/'playground.md')
     out = html/'playground'
     shutil.rmtree(out, ignore_errors=True)
     for d in ('ort', 'models'): (out/d).mkdir(parents=True)
     for p in [*SRC.glob('*.js'), *SRC.glob('*.css')]: shutil.copy(p, out/p.name)
-    for p in ort_files(): shutil.copy(p, out/'ort'/p.name)
-    for kind in ('linear', 'mlp', 'cnn'): shutil.copy(packaged_file(f'{kind}.onnx'), out/'models'/f'{kind}.onnx')
+    for name, p in page_files().items(): shutil.copy(p, out/name)
     data, pictures = page_data()
     (out/'data.json').write_text(json.dumps(data, separators=(',', ':')))
     (out/'digits.bin.gz').write_bytes(gzip.compress(pictures, 9, mtime=0))  # about a quarter of the 3 MB

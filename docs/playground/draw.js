@@ -1,14 +1,17 @@
-// Experiment 1, "Draw a 3 or a 7": a canvas that takes a mouse, a finger or a pen; the 28x28 picture the models see;
-// each packaged model's answer; and the linear model's reasons, pixel by pixel.
+// Experiment 1, "Draw a 3 or a 7": a canvas that takes a mouse, a finger or a pen, and a row of MNIST's own digits to
+// choose with the keyboard; the 28x28 picture the models see; each packaged model's answer; and the linear model's
+// reasons, pixel by pixel. The linear model answers at once; the other two once onnxruntime-web has loaded.
 import {read_canvas, to_mnist} from './images.js';
-import {MODEL_KINDS, load_models, prob_3} from './models.js';
+import {linear_prob_3} from './linear.js';
+import {LoadError, mb} from './load.js';
+import {RUNTIME, load_model, load_runtime} from './models.js';
 import {greys, red_blue, show_image} from './plot.js';
 
 const PEN = 22;  // pen width in canvas pixels: once the digit is scaled to 20 pixels, about as thick as MNIST's strokes
-const NAMES = {linear: 'linear', mlp: 'two-layer net', cnn: 'CNN'};
 
-// A canvas to draw on in dark ink on white paper: calls `on_change(time of the event)` after every piece of stroke
-export function drawing_pad(canvas, on_change) {
+// A canvas to draw on in dark ink on white paper: calls `on_start()` when the pen touches it, and `on_change(time of
+// the event)` after every piece of stroke. Only the main mouse button draws.
+export function drawing_pad(canvas, on_change, on_start) {
   const ctx = canvas.getContext('2d', {willReadFrequently: true});  // read back after every stroke: keep it in memory
   const at = e => {
     const r = canvas.getBoundingClientRect();
@@ -20,7 +23,9 @@ export function drawing_pad(canvas, on_change) {
   }
   let last = null;  // where the pen is while it touches the paper
   canvas.addEventListener('pointerdown', e => {
+    if (e.button !== 0) return;  // a right-button drag opens the menu, it doesn't draw
     canvas.setPointerCapture(e.pointerId);
+    on_start();
     last = at(e); segment(last, last); on_change(e.timeStamp);
   });
   canvas.addEventListener('pointermove', e => {
@@ -28,12 +33,22 @@ export function drawing_pad(canvas, on_change) {
     const p = at(e);
     segment(last, p); last = p; on_change(e.timeStamp);
   });
-  for (const type of ['pointerup', 'pointercancel']) canvas.addEventListener(type, () => { last = null; });
-  return {
+  for (const type of ['pointerup', 'pointercancel']) canvas.addEventListener(type, () => { last = null; on_change(null); });
+  const pad = {
     ctx,
+    pen_down: () => last !== null,
     clear() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, canvas.width, canvas.height); },
     stroke(points) { points.forEach((p, i) => segment(points[Math.max(i - 1, 0)], p)); },
+    // a 28x28 picture (0 background, 1 ink), drawn large in dark ink, so that strokes can be added to it
+    paint(picture) {
+      const small = document.createElement('canvas');
+      show_image(small, picture, v => [255 * (1 - v), 255 * (1 - v), 255 * (1 - v)]);
+      pad.clear();
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+    },
   };
+  return pad;
 }
 
 // Points along an arc of a circle, angles in degrees (clockwise, as the canvas's y axis points down)
@@ -47,55 +62,106 @@ function arc(cx, cy, r, from, to, n = 24) {
 // A 3 to start with, so that the models have something to read before you draw
 const FIRST_THREE = [...arc(140, 92, 52, -160, 90), ...arc(140, 192, 52, -90, 160)];
 
-// One row per model: its name, a bar split between 3 (blue, left) and 7 (red, right), and its answer
-function answer_rows(root) {
+// One row per model: its name, a bar split between 3 (blue, left) and the other digit (red, right), and its answer,
+// or why it has none yet
+function answer_rows(root, kinds, names) {
   const rows = {};
-  for (const kind of MODEL_KINDS) {
+  for (const kind of kinds) {
     const row = document.createElement('div');
     row.className = 'pg-answer';
-    row.innerHTML = `<span class="pg-model">${NAMES[kind]}</span><span class="pg-bar"><span class="pg-bar-3"></span></span>` +
-                    '<span class="pg-says"></span>';
+    row.innerHTML = `<span class="pg-model">${names[kind]}</span><span class="pg-bar" aria-hidden="true"><span class="pg-bar-3"></span></span>` +
+                    '<span class="pg-says">loading…</span>';
     root.append(row);
     rows[kind] = row;
   }
   return rows;
 }
 
-function show_answer(row, p3) {
+// The answer to a picture with chance `p3` of being a 3, as Python's `predict` gives it: the likelier digit
+function show_answer(row, p3, other) {
   row.querySelector('.pg-bar-3').style.width = `${(100 * p3).toFixed(1)}%`;
-  const [digit, p] = p3 >= 0.5 ? ['3', p3] : ['7', 1 - p3];  // as Python's `predict` answers
+  const [digit, p] = p3 >= 0.5 ? ['3', p3] : [other, 1 - p3];
   row.querySelector('.pg-says').textContent = `${digit} (${(100 * p).toFixed(1)}%)`;
   row.dataset.digit = digit;
 }
 
-// Each pixel of `picture` times its weight: what pushed the linear model's score towards a 3 (blue) or a 7 (red)
-function show_reasons(canvas, caption, picture, linear) {
+function show_failure(row, message) {
+  row.classList.add('pg-failed');
+  row.querySelector('.pg-says').textContent = message;
+}
+
+// Each pixel of `picture` times its weight: what pushed the linear model's score towards a 3 (blue) or the other (red)
+function show_reasons(canvas, caption, picture, linear, other) {
   const parts = picture.map((v, i) => v * linear.weights[i]);
   // the strongest twentieth of the inked pixels at full colour: scaled to the very strongest, most would look pale
   const sizes = parts.filter(v => v !== 0).map(Math.abs).sort();
   show_image(canvas, parts, red_blue(sizes[Math.floor(0.95 * (sizes.length - 1))]));
   const score = parts.reduce((a, b) => a + b, 0) + linear.bias;
-  caption.textContent = `Their sum plus the bias: ${score.toFixed(2)}, so a ${score >= 0 ? 3 : 7}.`;
+  caption.textContent = `Their sum plus the bias: ${score.toFixed(2)}, so a ${score >= 0 ? 3 : other}.`;
 }
 
-// Wire up the experiment in the element `root`, with the packaged linear model's weights for the reasons
-export async function setup_drawing(root, linear, report) {
+function blank_canvas(canvas) { canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height); }
+
+// A row of buttons, one per sample picture (`{label, pixels}`, 784 grey levels 0..255) and one for a blank picture:
+// `on_choose(picture or null)` when one is pressed
+function sample_row(root, samples, on_choose) {
+  const count = {};
+  const buttons = [...samples, {label: null}].map(s => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'pg-sample';
+    b.setAttribute('aria-pressed', 'false');
+    const picture = s.label === null ? null : Float32Array.from(s.pixels, v => v / 255);
+    if (picture) {
+      count[s.label] = (count[s.label] ?? 0) + 1;
+      b.setAttribute('aria-label', `a ${s.label} from MNIST's test set, number ${count[s.label]}`);
+      const c = document.createElement('canvas');
+      c.setAttribute('aria-hidden', 'true');
+      show_image(c, picture, greys);
+      b.append(c);
+    } else b.textContent = 'blank';
+    b.dataset.label = s.label ?? 'blank';
+    b.addEventListener('click', () => {
+      for (const o of buttons) o.setAttribute('aria-pressed', String(o === b));
+      on_choose(picture);
+    });
+    root.append(b);
+    return b;
+  });
+  return {unpress() { for (const o of buttons) o.setAttribute('aria-pressed', 'false'); }};
+}
+
+const list = words => words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+
+// Wire up the experiment in the element `root` with the page's data (tools/build_playground.py)
+export async function setup_drawing(root, data, report) {
   const $ = sel => root.querySelector(sel);
+  const {kinds, kind_names: names, vocab, sizes} = data;
+  const other = vocab.find(d => d !== '3');
   const canvas = $('.pg-pad canvas'), seen = $('.pg-seen canvas'), reasons = $('.pg-reasons canvas');
-  const rows = answer_rows($('.pg-answers'));
-  let sessions = null;  // the models, once loaded
-  const pad = drawing_pad(canvas, changed);
+  const progress = $('.pg-progress'), said = $('.pg-said');
+  const rows = answer_rows($('.pg-answers'), kinds, names);
+  const linear = {weights: Float32Array.from(data.linear.weights), bias: data.linear.bias};
+  const models = {linear: picture => linear_prob_3(picture, linear)};  // the others once the runtime has loaded
+  let chosen = null;  // {picture}: a sample chosen from the row, until the pen touches the paper
+  const pad = drawing_pad(canvas, changed, () => { chosen = null; samples.unpress(); });
+  const samples = sample_row($('.pg-samples'), data.samples, picture => {
+    if (picture) pad.paint(picture); else pad.clear();
+    chosen = {picture};
+    changed(performance.now());
+  });
   pad.clear();
   pad.stroke(FIRST_THREE);
-  $('.pg-clear').addEventListener('click', () => { pad.clear(); changed(performance.now()); });
+  $('.pg-clear').addEventListener('click', () => { pad.clear(); chosen = null; samples.unpress(); changed(performance.now()); });
 
-  // Read the canvas, prepare it, and ask the models. Changes that come in meanwhile wait for the next round, so the
-  // page never falls behind the pen. Each round goes into `report.updates`: how long it took, and how long since the
-  // oldest change it shows was drawn.
-  let waiting = performance.now();  // the 3 drawn above
+  // Read the canvas (or the chosen sample), prepare it, and ask the models. Changes that come in meanwhile wait for
+  // the next round, so the page never falls behind the pen. Each round goes into `report.updates`: how long it took,
+  // and how long since the oldest change it shows was drawn. When the pen is up, the answers are said aloud.
+  let waiting = null, running = null;
   function changed(time) {
-    waiting = waiting ?? time;
-    if (sessions && !report.busy) rounds();
+    if (time !== null) waiting = waiting ?? time;  // null: the pen was lifted
+    running ??= rounds().finally(() => { running = null; });
+    return running;
   }
   async function rounds() {
     report.busy = true;
@@ -107,22 +173,60 @@ export async function setup_drawing(root, linear, report) {
       report.updates.push({ms: end - start, since_drawn: end - since});
     }
     report.busy = false;
+    if (!pad.pen_down()) speak();
   }
   async function update() {
-    const picture = to_mnist(read_canvas(pad.ctx.getImageData(0, 0, canvas.width, canvas.height)));
+    const picture = chosen ? chosen.picture : to_mnist(read_canvas(pad.ctx.getImageData(0, 0, canvas.width, canvas.height)));
     root.classList.toggle('pg-blank', !picture);
     report.picture = picture && Array.from(picture);
     report.probs = null;
-    if (!picture) return;
+    if (!picture) {
+      for (const c of [seen, reasons]) blank_canvas(c);
+      $('.pg-reasons .pg-score').textContent = '';
+      return;
+    }
     show_image(seen, picture, greys);
     report.probs = {};
-    for (const kind of MODEL_KINDS) {
-      report.probs[kind] = await prob_3(sessions[kind], picture);
-      show_answer(rows[kind], report.probs[kind]);
+    for (const kind of kinds) {
+      if (!models[kind]) continue;  // still loading, or it failed
+      report.probs[kind] = await models[kind](picture);
+      show_answer(rows[kind], report.probs[kind], other);
     }
     report.first_prediction ??= performance.now();  // milliseconds since the page was opened
-    show_reasons(reasons, $('.pg-reasons figcaption .pg-score'), picture, linear);
+    if (Object.keys(report.probs).length === kinds.length) report.all_models ??= performance.now();
+    show_reasons(reasons, $('.pg-reasons .pg-score'), picture, linear, other);
   }
-  sessions = await load_models();
-  await rounds();  // the first answers, to the 3 above or to whatever has been drawn meanwhile
+  function speak() {
+    const text = !report.probs ? `The picture is blank: draw a 3 or a ${other}, or choose a sample.` :
+      kinds.filter(k => k in report.probs).map(k => `${names[k]}: ${rows[k].querySelector('.pg-says').textContent}`).join('. ') + '.';
+    if (said.textContent !== text) said.textContent = text;
+  }
+  changed(performance.now());  // the linear model's first answer, to the 3 above
+
+  // then onnxruntime-web, saying how much of it has come, and the models that need it
+  const slow = kinds.filter(k => !models[k]), failures = [];
+  const loading = `The models are loading; draw anyway. The linear model answers already; the runtime for the ${list(slow.map(k => names[k]))}`;
+  let ort = null;
+  progress.textContent = `${loading}: starting.`;
+  try {
+    ort = await load_runtime(sizes, text => { progress.textContent = `${loading}: ${text}.`; });
+  } catch (e) {
+    failures.push(e.message);
+    for (const kind of slow) show_failure(rows[kind], e.message);
+  }
+  if (ort) await Promise.all(slow.map(async kind => {
+    try { models[kind] = await load_model(ort, kind, sizes, vocab.indexOf('3')); }
+    catch (e) {
+      const message = e instanceof LoadError ? e.message : `could not start ${kind}.onnx (${e.message})`;
+      failures.push(message);
+      show_failure(rows[kind], message);
+    }
+  }));
+  root.classList.toggle('pg-some-failed', failures.length > 0);
+  const answering = kinds.filter(k => models[k]).map(k => names[k]);
+  progress.textContent = failures.length ? `Some models could not start: ${failures.join('; ')}. ` +
+    `The ${list(answering)} ${answering.length === 1 ? 'model answers' : 'models answer'}.` :
+    `All ${kinds.length} models are loaded (the runtime is ${mb(sizes[RUNTIME.wasm])} MB).`;
+  report.models_loaded = performance.now();
+  await changed(performance.now());  // every model's answer to what is there now
 }

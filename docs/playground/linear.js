@@ -23,6 +23,10 @@ export function linear1(xb, weights, bias) {
 
 export function sigmoid(x) { return 1 / (1 + Math.exp(-x)); }
 
+// The chance that a prepared 28x28 picture is a 3, for a trained linear model `{weights, bias}` (784 numbers and one):
+// the sigmoid of its score. This is all the packaged linear model does, so the page needs no runtime for it
+export function linear_prob_3(picture, {weights, bias}) { return sigmoid(linear1(picture, weights, [bias])[0]); }
+
 // Mean distance between the sigmoid of each score and its 0/1 target
 export function mnist_loss(predictions, targets) {
   let total = 0;

@@ -1,29 +1,36 @@
-// The three packaged models, run in the browser by onnxruntime-web from the same .onnx files that `mnist37` ships
-// (chapter 07, "Saving and loading a model"). Each takes `images`, shape [n, 28, 28], and gives `scores`: one column for
-// the linear model and the two-layer net (a score whose sigmoid is the chance of a 3), two for the CNN (a score per
-// class, 3 first as in `VOCAB`, turned into chances by softmax).
-import * as ort from './ort/ort.wasm.bundle.min.mjs';
+// The packaged models that need onnxruntime-web (the two-layer net and the CNN), run in the browser from the same .onnx
+// files that `mnist37` ships (chapter 07, "Saving and loading a model"). Each takes `images`, shape [n, 28, 28], and
+// gives `scores`: one column (a score whose sigmoid is the chance of a 3), or one per class in the order of Python's
+// `VOCAB` (turned into chances by softmax). The linear model needs no runtime: it is one matrix product (linear.js).
+import {fetch_bytes, import_module, mb} from './load.js';
 
-// the runtime itself, from this site (its JavaScript half is in the bundle above)
-ort.env.wasm.wasmPaths = {wasm: new URL('./ort/ort-wasm-simd-threaded.wasm', import.meta.url).href};
-ort.env.wasm.numThreads = 1;  // more threads need a server that sends cross-origin isolation headers; one is plenty
-ort.env.logLevel = 'error';
+const here = path => new URL(path, import.meta.url).href;
+export const RUNTIME = {module: 'ort/ort.wasm.bundle.min.mjs', wasm: 'ort/ort-wasm-simd-threaded.wasm'};
 
-export const MODEL_KINDS = ['linear', 'mlp', 'cnn'];
-
-// `{kind: session}` for every kind, each read from models/<kind>.onnx
-export async function load_models() {
-  const sessions = {};
-  for (const kind of MODEL_KINDS)
-    sessions[kind] = await ort.InferenceSession.create(new URL(`./models/${kind}.onnx`, import.meta.url).href,
-                                                       {executionProviders: ['wasm']});
-  return sessions;
+// onnxruntime-web, its WebAssembly fetched here so that `on_progress(text)` can say how much of it has come
+export async function load_runtime(sizes, on_progress) {
+  const ort = await import_module(here(RUNTIME.module));
+  const wasm = await fetch_bytes(here(RUNTIME.wasm), {expected: sizes[RUNTIME.wasm],
+    on_progress: (got, all) => on_progress(`${mb(got)} of ${mb(all)} MB`)});
+  ort.env.wasm.wasmBinary = wasm.buffer;
+  ort.env.wasm.numThreads = 1;  // more threads need a server that sends cross-origin isolation headers; one is plenty
+  ort.env.logLevel = 'error';
+  return ort;
 }
 
-// The probability `session`'s model gives a prepared 28x28 picture of being a 3, as `prob_3` does in Python
-export async function prob_3(session, picture) {
+// `picture => chance of a 3` for models/<kind>.onnx; `three`: the 3's place in Python's `VOCAB`
+export async function load_model(ort, kind, sizes, three) {
+  const file = `models/${kind}.onnx`;
+  const bytes = await fetch_bytes(here(file), {expected: sizes[file]});
+  const session = await ort.InferenceSession.create(bytes, {executionProviders: ['wasm']});
+  return picture => prob_3(ort, session, picture, three);
+}
+
+// The probability `session`'s model gives a prepared 28x28 picture of being a 3, as `prob_3` does in Python; `three`
+// is the 3's place among the scores where there is one per class
+async function prob_3(ort, session, picture, three) {
   const {scores} = await session.run({images: new ort.Tensor('float32', picture, [1, 28, 28])});
   const s = scores.data;
   if (s.length === 1) return 1 / (1 + Math.exp(-s[0]));  // sigmoid
-  return 1 / (1 + Math.exp(s[1] - s[0]));  // softmax of two scores, the 3's share: e^s0 / (e^s0 + e^s1)
+  return 1 / (1 + Math.exp(s[1 - three] - s[three]));  // softmax of two scores, the 3's share
 }

@@ -23,18 +23,34 @@ export function red_blue(lim) {
   };
 }
 
-// Round numbers for the ticks of an axis from lo to hi
-function ticks(lo, hi, log) {
+// The largest number a chart or a sentence shows as a number: float32's range, as PyTorch would hold it. Anything past
+// it (or Infinity, or NaN) is said to have overflowed instead.
+export const LIMIT = 1e38;
+export const overflowed = v => !(Math.abs(v) <= LIMIT);  // true for NaN too
+
+// Round numbers for the ticks of an axis from lo to hi: about five, and never more than `most`, linear or log
+export function ticks(lo, hi, log, most = 8) {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) return [];
   if (log) {
+    const a = Math.ceil(Math.log10(lo)), b = Math.floor(Math.log10(hi));
+    const every = Math.max(1, Math.ceil((b - a + 1) / most));  // 1e0, 1e10, 1e20... when the range is wide
     const out = [];
-    for (let e = Math.ceil(Math.log10(lo)); e <= Math.floor(Math.log10(hi)); e++) out.push(10 ** e);
+    for (let e = a; e <= b; e += every) out.push(10 ** e);
     return out;
   }
   const raw = (hi - lo) / 4, mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw);
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step || 0);  // no -0
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9 && out.length < most; v += step) out.push(Math.round(v / step) * step || 0);  // no -0
   return out;
+}
+
+// A log axis's range for `values`: whole powers of 10 around them and around [floor, ceiling], ignoring values that
+// overflowed (they are drawn at the top edge)
+export function log_range(values, floor = 1e2, ceiling = 1e5) {
+  const ok = values.filter(v => v > 0 && !overflowed(v));
+  const bottom = Math.min(...ok, floor), top = Math.max(...ok, ceiling);
+  return [10 ** Math.floor(Math.log10(bottom)), Math.min(10 ** Math.ceil(Math.log10(top)), 1e38)];
 }
 
 function label(v) {
@@ -45,14 +61,17 @@ function label(v) {
 // Axes on `canvas` for x in `x` = [lo, hi] and y in `y` (a log scale with `log`): returns `{ctx, X, Y}`, where X and Y
 // turn data into canvas coordinates, and draws only inside the axes from then on
 export function chart(canvas, {x, y, log = false, xlabel = '', ylabel = ''}) {
-  const dpr = window.devicePixelRatio || 1, w = canvas.clientWidth, h = canvas.clientHeight;
+  const dpr = globalThis.devicePixelRatio || 1, w = canvas.clientWidth, h = canvas.clientHeight;
   canvas.width = w * dpr; canvas.height = h * dpr;
   const ctx = canvas.getContext('2d');
   ctx.scale(dpr, dpr);
   const box = {left: 56, right: w - 10, top: 10, bottom: h - 34};
   const ty = log ? Math.log10 : v => v;
-  const X = v => box.left + (v - x[0]) / (x[1] - x[0]) * (box.right - box.left);
-  const Y = v => box.bottom - (ty(v) - ty(y[0])) / (ty(y[1]) - ty(y[0])) * (box.bottom - box.top);
+  // canvas coordinates, held to a few screens around the axes: a point that flew off is drawn at the edge, and a
+  // coordinate of 1e150 never reaches the canvas
+  const hold = (v, lo, hi) => Number.isNaN(v) ? lo : Math.min(Math.max(v, lo - 2 * (hi - lo)), hi + 2 * (hi - lo));
+  const X = v => hold(box.left + (v - x[0]) / (x[1] - x[0]) * (box.right - box.left), box.left, box.right);
+  const Y = v => hold(box.bottom - (ty(v) - ty(y[0])) / (ty(y[1]) - ty(y[0])) * (box.bottom - box.top), box.top, box.bottom);
   ctx.font = '11px sans-serif';
   ctx.strokeStyle = '#ddd'; ctx.fillStyle = '#555'; ctx.lineWidth = 1;
   ctx.textAlign = 'right'; ctx.textBaseline = 'middle';

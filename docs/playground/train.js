@@ -1,17 +1,25 @@
 // Experiment 3, "Train the linear model": chapter 03's loop on 2,000 training digits, a few batches per frame so that
 // you can watch it learn, validated on all 2,038 validation digits after every epoch.
 import {PIXELS, batches, calc_grad, init_params, sgd_step, validate_epoch} from './linear.js';
+import {LoadError, fetch_bytes, file_name} from './load.js';
 import {chart, dots, legend, line, red_blue, show_image} from './plot.js';
 
 const IMAGES_PER_FRAME = 256;  // how much training each frame of the animation does: one batch at the chapter's size
 const MAX_EPOCHS = 100;
 
-// The pictures, shipped as bytes, gzipped: training ones first, then validation ones (tools/build_playground.py)
-async function load_digits(url) {
-  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;  // a server already unzipped it
-  const unzipped = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(unzipped).arrayBuffer());
+// The pictures, shipped as bytes, gzipped: training ones first, then validation ones (tools/build_playground.py);
+// `count` pictures of PIXELS bytes, or a LoadError that says what came instead
+async function load_digits(url, count) {
+  let bytes = await fetch_bytes(url);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {  // else a server has already unzipped it
+    try {
+      const unzipped = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+      bytes = new Uint8Array(await new Response(unzipped).arrayBuffer());
+    } catch { throw new LoadError(file_name(url), 'not gzip'); }
+  }
+  if (bytes.length !== count * PIXELS)
+    throw new LoadError(file_name(url), `${bytes.length.toLocaleString('en')} bytes, not ${(count * PIXELS).toLocaleString('en')}`);
+  return bytes;
 }
 
 // Rows of 784 floats in 0..1, as `load_mnist_tensors` makes them, and 0/1 targets
@@ -22,15 +30,16 @@ function dataset(bytes, from, {count, targets}) {
 
 export async function setup_training(root, data, digits_url, report) {
   const $ = sel => root.querySelector(sel);
-  const bytes = await load_digits(digits_url);
+  const bytes = await load_digits(digits_url, data.train.count + data.valid.count);
   const [train_x, train_y] = dataset(bytes, 0, data.train);
   const valid = batches(...dataset(bytes, data.train.count, data.valid), data.defaults.batch_size);
   const lr_input = $('.pg-lr'), bs_input = $('.pg-bs'), go = $('.pg-go');
   const lr = () => Number((10 ** +lr_input.value).toPrecision(2));  // the slider moves in powers of 10
   const bs = () => Math.min(2 ** +bs_input.value, data.train.count);
-  const show_settings = () => {
-    lr_input.nextElementSibling.textContent = lr();
-    bs_input.nextElementSibling.textContent = `${bs()} (${Math.ceil(data.train.count / bs())} batches an epoch)`;
+  const show_settings = () => {  // beside each slider, and to a screen reader, in the same words
+    const n = Math.ceil(data.train.count / bs());
+    const said = [[lr_input, String(lr())], [bs_input, `${bs()} (${n} batch${n === 1 ? '' : 'es'} an epoch)`]];
+    for (const [input, text] of said) { input.nextElementSibling.textContent = text; input.setAttribute('aria-valuetext', text); }
   };
   lr_input.addEventListener('input', show_settings);
   bs_input.addEventListener('input', show_settings);
@@ -99,7 +108,9 @@ export async function setup_training(root, data, digits_url, report) {
     const lim = a => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     show_image($('.pg-weights canvas'), w, red_blue(lim(w)));
     show_image($('.pg-change canvas'), change, red_blue(lim(change)));
-    const acc = state.accuracy.at(-1);
+    const acc = state.accuracy.at(-1), loss = state.epoch_losses.at(-1);
+    $('canvas.pg-curve').setAttribute('aria-label', `Chart of validation accuracy over ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}: ` +
+      `${state.accuracy[0].toFixed(4)} at the start, ${acc.toFixed(4)} now` + (loss === undefined ? '.' : `; the last epoch's training loss ${loss.toFixed(4)}.`));
     $('.pg-status').textContent = `${state.epoch} epochs` + (state.at ? ` and ${state.at} images` : '') +
       ` in ${(state.ms / 1000).toFixed(1)} s: validation accuracy ${acc.toFixed(4)}.`;
     $('.pg-parity').textContent = state.epoch === 0 ? '' : report.first_epoch === null ?

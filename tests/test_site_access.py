@@ -1,0 +1,282 @@
+"""The website for every reader, in headless Chromium: axe-core over every page in light and dark mode, a phone's width,
+the theme that follows the system, relative links; and the playground on a slow connection, with each of its files
+missing, at the highest learning rates, and from the keyboard.
+
+Times are not asserted (a busy machine would fail them): they go to screenshots/playground-budget.json, beside the
+screenshots named in each test, for people to read. Without Chromium (or playwright) these tests skip, except in CI
+(`CI=true`), where a missing browser is a failure. axe-core comes from docs/node_modules (`npm ci` in docs/).
+"""
+import functools, gzip, http.server, json, os, re, shutil, subprocess, sys, threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
+AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
+CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
+IN_CI = os.environ.get('CI', '').lower() == 'true'
+BUDGET = SHOTS/'playground-budget.json'
+pytestmark = pytest.mark.xdist_group('docs_site')  # the same worker as test_docs_site.py, which builds _docs/ too
+
+def _need(ok, why):
+    if ok: return
+    if IN_CI: pytest.fail(f'{why} (required when CI=true)', pytrace=False)
+    pytest.skip(why)
+
+def record(**numbers):
+    "Add `numbers` to screenshots/playground-budget.json (other tests write there too), atomically"
+    SHOTS.mkdir(exist_ok=True)
+    old = json.loads(BUDGET.read_text()) if BUDGET.is_file() else {}
+    tmp = BUDGET.with_suffix('.tmp')
+    tmp.write_text(json.dumps(old | numbers, indent=1))
+    os.replace(tmp, BUDGET)
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address): pass  # a tab closed mid-download: nothing to report
+
+@pytest.fixture(scope='module')
+def site():
+    "The site built by `make docs`'s command, served on a loopback port: its address"
+    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
+    srv = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(DOCS)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{srv.server_address[1]}'
+    srv.shutdown(); srv.server_close()
+
+@pytest.fixture(scope='module')
+def chromium(site):
+    _need(Path(CHROMIUM).exists(), f'no Chromium at {CHROMIUM}: apt-get install chromium')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: _need(False, 'playwright is not installed (pip install -e ".[dev]")')
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
+        yield b
+        b.close()
+
+def tab(chromium, site, path, scheme='light', width=1280, before=None):
+    "A fresh tab (a cold cache) on `path`, in `scheme`; `before(page)` runs before it loads; nothing leaves 127.0.0.1"
+    page = chromium.new_context(viewport={'width': width, 'height': 900}, color_scheme=scheme).new_page()
+    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), lambda route: route.abort())
+    if before: before(page)
+    page.goto(f'{site}/{path}', wait_until='load')
+    return page
+
+def pages():
+    return sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob('*.html') if p.relative_to(DOCS).parts[0] != '_static')
+
+AXE_RUN = '''async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\\n')[1]}`)'''
+
+@pytest.mark.parametrize('scheme', ['light', 'dark'])
+def test_every_page_passes_axe_and_fits_a_phone(chromium, site, scheme):
+    "axe-core finds nothing serious or critical on any page; the theme follows the system; nothing scrolls sideways at 390 px"
+    _need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
+    found, wide = {}, {}
+    for path in pages():
+        page = tab(chromium, site, path, scheme)
+        if path == 'playground.html': page.wait_for_function('window.playground && window.playground.ready', timeout=60_000)
+        assert page.evaluate('document.documentElement.dataset.theme') == scheme, f'{path}: not {scheme} with a {scheme} system'
+        # colours mid-transition (the theme fades some on load) are not what a reader sees: axe checks them settled
+        page.add_style_tag(content='*, *::before, *::after { transition: none !important; animation: none !important; }')
+        page.wait_for_timeout(100)
+        page.add_script_tag(path=str(AXE))
+        if bad := page.evaluate(AXE_RUN): found[path] = bad
+        if scheme == 'dark' and path in ('playground.html', 'linear.html'):
+            page.screenshot(path=str(SHOTS/f'dark-{Path(path).stem}.png'))
+        page.set_viewport_size({'width': 390, 'height': 800})
+        if (w := page.evaluate('document.documentElement.scrollWidth')) > 390: wide[path] = w
+        page.context.close()
+    assert not found, json.dumps(found, indent=1)
+    assert not wide, f'wider than a 390 px phone: {wide}'
+
+def test_theme_switch_still_works(chromium, site):
+    "On a dark system the theme's switch still turns the page light"
+    page = tab(chromium, site, 'linear.html', 'dark')
+    page.locator('.theme-switch-button:visible').first.click()
+    page.locator('.theme-change-button[data-mode="light"]:visible').first.click()
+    assert page.evaluate('document.documentElement.dataset.theme') == 'light'
+    page.context.close()
+
+def test_internal_links_are_relative():
+    "No page links into the site by its published address or from the server's root, so a local build stays local"
+    import tomllib
+    base = re.escape(tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls']['Documentation'].rstrip('/'))
+    bad = {p: hits for p in pages() if (hits := re.findall(rf'href="(?:{base}[^"]*|/[^/"][^"]*)"', (DOCS/p).read_text()))}
+    assert not bad, bad
+
+
+def test_toggles_are_named_by_what_they_hide():
+    "Every collapsed block's toggle is named by its visible words ('Show the check', 'Answer'), not a generic label"
+    summaries = [(p, m) for p in pages() for m in re.findall(r'<summary([^>]*)>\s*(.*?)</summary>', (DOCS/p).read_text(), re.S)]
+    assert summaries
+    generic = [p for p, (attrs, _) in summaries if 'aria-label' in attrs]
+    assert not generic, f'toggles named by an aria-label instead of their words: {sorted(set(generic))}'
+    words = {' '.join(re.sub(r'<[^>]+>', ' ', body).split()) for _, (_, body) in summaries}
+    assert words <= {'Show the check Hide the check', 'Answer'}, words  # the first two: one shows, as it is shut or open
+
+
+# The playground (docs/playground/). Its panels: pg-draw, pg-parabola, pg-roller-coaster, pg-train.
+READY = 'window.playground && window.playground.ready'
+NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a shot
+
+def test_loading_on_a_slow_connection(chromium, site):
+    "At 20 Mbit/s the linear model answers while the runtime loads, and the page says how far it has come"
+    def throttle(page):
+        cdp = page.context.new_cdp_session(page)
+        cdp.send('Network.enable')
+        cdp.send('Network.emulateNetworkConditions', dict(offline=False, latency=20, downloadThroughput=20e6/8, uploadThroughput=5e6/8))
+    page = tab(chromium, site, 'playground.html', before=throttle)
+    page.wait_for_function('window.playground && window.playground.drawing.first_prediction', timeout=60_000)
+    draw = page.locator('#pg-draw')
+    assert 'draw anyway' in draw.locator('.pg-progress').inner_text()
+    page.wait_for_function('''window.playground.drawing.models_loaded ||
+                              / of 14\\.2 MB/.test(document.querySelector('#pg-draw .pg-progress').textContent)''', timeout=60_000)
+    progress, rows = draw.locator('.pg-progress').inner_text(), draw.locator('.pg-answer .pg-says').all_inner_texts()
+    draw.screenshot(path=str(SHOTS/'playground-loading.png'))
+    if page.evaluate('window.playground.drawing.models_loaded') is None:  # still loading, as at 20 Mbit/s it should be
+        assert re.search(r'draw anyway.*[\d.]+ of 14\.2 MB', progress), progress
+        assert rows[0] != 'loading…' and rows[1:] == ['loading…', 'loading…'], rows
+    page.wait_for_function(READY, timeout=120_000)
+    slow = page.evaluate('window.playground.drawing')
+    slow_load = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    page.context.close()
+    page = tab(chromium, site, 'playground.html')
+    page.wait_for_function(READY, timeout=60_000)
+    fast = page.evaluate('window.playground.drawing')
+    files = page.evaluate('''() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+                               .map(e => new URL(e.name).pathname)''')
+    page.context.close()
+    # milliseconds from the start of navigation (the load event comes later than the linear model's first answer)
+    record(first_answer_ms_20mbit=slow['first_prediction'], all_models_ms_20mbit=slow['all_models'], load_event_ms_20mbit=slow_load,
+           first_answer_ms_fast=fast['first_prediction'], all_models_ms_fast=fast['all_models'], **transfer(files))
+
+def transfer(paths):
+    "Megabytes of the files at `paths` as stored, gzipped (Python's gzip, level 9) and brotli'd (Node's zlib, quality 11)"
+    files = sorted({DOCS/p.lstrip('/') for p in paths if (DOCS/p.lstrip('/')).is_file()})
+    raw = sum(f.stat().st_size for f in files)
+    # a host compresses text and WebAssembly, not what is compressed already
+    squeeze = [f for f in files if f.suffix not in ('.gz', '.png', '.woff2')]
+    kept = sum(f.stat().st_size for f in files if f not in squeeze)
+    gz = kept + sum(len(gzip.compress(f.read_bytes(), 9)) for f in squeeze)
+    out = dict(transfer_files=len(files), megabytes_stored=raw / 1e6, megabytes_gzip=gz / 1e6)
+    if node := shutil.which('node'):
+        br = subprocess.run([node, '-e', '''const z = require('zlib'), fs = require('fs'); let n = 0;
+          for (const f of JSON.parse(process.argv[1])) n += z.brotliCompressSync(fs.readFileSync(f), {params: {[z.constants.BROTLI_PARAM_QUALITY]: 11}}).length;
+          console.log(n);''', json.dumps([str(f) for f in squeeze])], capture_output=True, text=True, check=True, timeout=600)
+        out['megabytes_brotli'] = (kept + int(br.stdout)) / 1e6
+    return out
+
+# each file the playground fetches, and the panels (or model rows) that say so when it is missing
+MISSING = {'data.json': ['pg-draw', 'pg-roller-coaster', 'pg-train'], 'digits.bin.gz': ['pg-train'],
+           'descent.js': ['pg-parabola', 'pg-roller-coaster'], 'draw.js': ['pg-draw'], 'train.js': ['pg-train'],
+           'ort/ort.wasm.bundle.min.mjs': ['mlp', 'cnn'], 'ort/ort-wasm-simd-threaded.wasm': ['mlp', 'cnn'],
+           'models/mlp.onnx': ['mlp'], 'models/cnn.onnx': ['cnn']}
+
+@pytest.mark.parametrize('path', MISSING)
+def test_a_missing_file_is_named_where_it_breaks(chromium, site, path):
+    "A 404 for one file: the panels (or model rows) that need it say 'could not load <file> (404)'; the rest work"
+    name = path.rsplit('/', 1)[-1]
+    url = re.compile(rf'.*/playground/{re.escape(path)}$')
+    page = tab(chromium, site, 'playground.html', before=lambda p: p.route(url, lambda r: r.fulfill(status=404, body='not here')))
+    page.wait_for_function(READY, timeout=60_000)
+    message = f'could not load {name} (404)'
+    broken = MISSING[path]
+    for panel in ['pg-draw', 'pg-parabola', 'pg-roller-coaster', 'pg-train']:
+        error = page.locator(f'#{panel} > .pg-error')
+        if panel in broken:
+            assert error.is_visible() and message in error.inner_text().lower(), f'{panel}: {error.inner_text()!r}'
+        else: assert not error.is_visible(), f'{panel} broke too: {error.inner_text()!r}'
+    kinds = page.evaluate('window.playground.drawing.probs ? Object.keys(window.playground.drawing.probs) : []')
+    rows = dict(zip(['linear', 'mlp', 'cnn'], page.locator('#pg-draw .pg-answer .pg-says').all_inner_texts()))
+    for kind in ('mlp', 'cnn'):
+        if kind in broken: assert rows[kind] == message and kind not in kinds, rows
+    if 'pg-draw' not in broken:  # the models that could load answer
+        assert set(kinds) == {'linear', 'mlp', 'cnn'} - set(broken), kinds
+        assert message in page.locator('#pg-draw .pg-progress').inner_text() or not {'mlp', 'cnn'} & set(broken)
+    if 'pg-parabola' not in broken:  # and the parabola, which needs nothing, still steps
+        page.locator('#pg-parabola .pg-step').click()
+        assert 'The loss fell' in page.locator('#pg-parabola .pg-verdict').inner_text()
+    where = 'pg-draw' if 'pg-draw' in broken or broken[0] in ('mlp', 'cnn') else broken[0]
+    page.locator(f'#{where}').screenshot(path=str(SHOTS/f'playground-404-{name}.png'), style=NO_HEADER)
+    page.context.close()
+
+STEPS = '''async panel => {
+  const root = document.getElementById(panel), slider = root.querySelector('input[type=range]');
+  root.querySelector('.pg-reset').click();
+  slider.value = slider.max; slider.dispatchEvent(new Event('input'));
+  const start = performance.now();
+  for (let i = 0; i < 500; i++) root.querySelector('.pg-step').click();
+  return {ms: performance.now() - start, verdict: root.querySelector('.pg-verdict').textContent,
+          labels: [...root.querySelectorAll('canvas')].map(c => c.getAttribute('aria-label'))};
+}'''
+
+def test_descent_charts_cannot_hang(chromium, site):
+    "500 steps at each chart's highest rate end (a 30 s guard, not a budget) in a sentence about overshooting, not NaN"
+    page = tab(chromium, site, 'playground.html')
+    page.wait_for_function(READY, timeout=60_000)
+    took = {}
+    for panel in ['pg-parabola', 'pg-roller-coaster']:
+        page.evaluate(f'({STEPS})({json.dumps(panel)}).then(r => window.steps_done = r)')
+        page.wait_for_function('window.steps_done', timeout=30_000)
+        r = page.evaluate('window.steps_done')
+        page.evaluate('window.steps_done = null')
+        took[panel] = r['ms']
+        assert 'overshot' in r['verdict'] and not re.search(r'NaN|Infinity', r['verdict'] + ''.join(r['labels'])), r
+    page.locator('#gradient-descent-by-hand').screenshot(path=str(SHOTS/'playground-overshot.png'), style=NO_HEADER)
+    record(steps_500_parabola_ms=took['pg-parabola'], steps_500_roller_coaster_ms=took['pg-roller-coaster'])
+    page.locator('#pg-parabola .pg-reset').click()
+    page.locator('#pg-parabola input[type=range]').evaluate('el => { el.value = 1; el.dispatchEvent(new Event("input")); }')
+    page.locator('#pg-parabola .pg-step').click()
+    assert page.locator('#pg-parabola .pg-verdict').inner_text().endswith('The loss stayed the same, at 2.25.')
+    page.context.close()
+
+def test_sample_digits_by_keyboard_answered_aloud(chromium, site):
+    "Tab to the row of MNIST digits and press Enter or Space: every model reads it as Python does, and the answer is announced"
+    import numpy as np
+    from mnist37.inference import prob_3
+    from mnist37.models import packaged_model
+    samples = json.loads((DOCS/'playground'/'data.json').read_text())['samples']
+    page = tab(chromium, site, 'playground.html')
+    page.wait_for_function(READY, timeout=60_000)
+    page.locator('#pg-draw .pg-clear').focus()
+    said = page.locator('#pg-draw [aria-live]')
+    buttons = page.locator('#pg-draw .pg-sample')
+    assert buttons.count() == len(samples) + 1
+    for i, s in enumerate([*samples, None]):
+        page.keyboard.press('Tab')  # from Clear, or from the last sample, to the next one
+        assert page.evaluate('document.activeElement.classList.contains("pg-sample")')
+        page.keyboard.press('Enter' if i % 2 else ' ')
+        page.wait_for_function('!window.playground.drawing.busy')
+        page.wait_for_function('el => el.textContent !== ""', arg=said.element_handle())
+        got = page.evaluate('window.playground.drawing.probs')
+        assert buttons.nth(i).get_attribute('aria-pressed') == 'true'
+        if s is None:
+            assert got is None and 'blank' in said.inner_text(), said.inner_text()
+            continue
+        x = np.array(s['pixels'], np.float32).reshape(1, 28, 28) / 255
+        for kind, p in got.items():
+            assert abs(p - prob_3(packaged_model(kind), x).item()) < 1e-4, (i, kind)
+        assert f'CNN: {s["label"]} (' in said.inner_text(), said.inner_text()
+        if i == 1: page.locator('#draw-a-3-or-a-7 .pg-draw').screenshot(path=str(SHOTS/'playground-samples.png'))
+    page.context.close()
+
+def test_sliders_and_charts_say_what_they_show(chromium, site):
+    "Each slider tells a screen reader the value shown beside it; each chart has a one-sentence summary"
+    page = tab(chromium, site, 'playground.html')
+    page.wait_for_function(READY, timeout=60_000)
+    for sel, value, text in [('#pg-roller-coaster input', '-5', '1e-5'), ('#pg-parabola input', '1', '1'),
+                             ('#pg-train .pg-lr', '0', '1'), ('#pg-train .pg-bs', '8', '256 (8 batches an epoch)'),
+                             ('#pg-train .pg-bs', '11', '2000 (1 batch an epoch)')]:
+        s = page.locator(sel)
+        s.evaluate('(el, v) => { el.value = v; el.dispatchEvent(new Event("input")); }', value)
+        assert s.get_attribute('aria-valuetext') == text == s.evaluate('el => el.nextElementSibling.textContent'), sel
+    labels = page.locator('canvas.pg-chart').evaluate_all('cs => cs.map(c => [c.getAttribute("role"), c.getAttribute("aria-label")])')
+    assert len(labels) == 4 and all(r == 'img' and re.match(r'Chart of .+\.$', l) for r, l in labels), labels
+    page.context.close()
