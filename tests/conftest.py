@@ -23,3 +23,13 @@ def small_sample(monkeypatch):
     import mnist37.sample as sample
     full = sample.load_sample_arrays()
     monkeypatch.setattr(sample, 'load_sample_arrays', lambda: {k: (x[:6], idx[:6]) for k, (x, idx) in full.items()})
+
+
+@pytest.fixture(scope='session')
+def docs_built():
+    "The docs site in _docs/, built once per test process by the same command as `make docs`, in a fresh process"
+    import subprocess, sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root/'tools'/'build_docs.py')], check=True, cwd=root, timeout=600)
+    return root/'_docs'

@@ -39,9 +39,8 @@ class _Server(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address): pass  # a tab closed mid-download: nothing to report
 
 @pytest.fixture(scope='module')
-def site():
-    "The site built by `make docs`'s command, served on a loopback port: its address"
-    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
+def site(docs_built):
+    "The site built by `make docs`'s command (the build tests/test_docs_site.py uses too), served on a loopback port"
     srv = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(DOCS)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f'http://127.0.0.1:{srv.server_address[1]}'
