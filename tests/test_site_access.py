@@ -17,7 +17,7 @@ AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
 CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
 BUDGET = SHOTS/'playground-budget.json'
-pytestmark = pytest.mark.xdist_group('docs_site')  # the same worker as test_docs_site.py, which builds _docs/ too
+pytestmark = pytest.mark.xdist_group('site_access')  # its own worker; the site is built once for both (conftest.docs_built)
 
 def _need(ok, why):
     if ok: return
@@ -73,7 +73,8 @@ AXE_RUN = '''async () => (await axe.run(document, {resultTypes: ['violations']})
   .filter(v => v.impact === 'serious' || v.impact === 'critical')
   .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\\n')[1]}`)'''
 
-@pytest.mark.parametrize('scheme', ['light', 'dark'])
+# light and dark each take a minute or more (axe's colour check on every page): their own groups, so two workers share them
+@pytest.mark.parametrize('scheme', [pytest.param(s, marks=pytest.mark.xdist_group(f'axe_{s}')) for s in ('light', 'dark')])
 def test_every_page_passes_axe_and_fits_a_phone(chromium, site, scheme):
     "axe-core finds nothing serious or critical on any page; the theme follows the system; nothing scrolls sideways at 390 px"
     _need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
@@ -105,8 +106,8 @@ def test_theme_switch_still_works(chromium, site):
 
 def test_internal_links_are_relative():
     "No page links into the site by its published address or from the server's root, so a local build stays local"
-    import tomllib
-    base = re.escape(tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls']['Documentation'].rstrip('/'))
+    import build_docs as bd
+    base = re.escape(bd.settings()['docs_url'].rstrip('/'))
     bad = {p: hits for p in pages() if (hits := re.findall(rf'href="(?:{base}[^"]*|/[^/"][^"]*)"', (DOCS/p).read_text()))}
     assert not bad, bad
 
@@ -118,7 +119,8 @@ def test_toggles_are_named_by_what_they_hide():
     generic = [p for p, (attrs, _) in summaries if 'aria-label' in attrs]
     assert not generic, f'toggles named by an aria-label instead of their words: {sorted(set(generic))}'
     words = {' '.join(re.sub(r'<[^>]+>', ' ', body).split()) for _, (_, body) in summaries}
-    assert words <= {'Show the check Hide the check', 'Answer'}, words  # the first two: one shows, as it is shut or open
+    # each pair of words: one shows, as the block is shut or open (a check cell, a question's output)
+    assert words <= {'Show the check Hide the check', 'Show the output Hide the output', 'Answer'}, words
 
 
 # The playground (docs/playground/). Its panels: pg-draw, pg-parabola, pg-roller-coaster, pg-train.
