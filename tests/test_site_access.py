@@ -6,7 +6,7 @@ Times are not asserted (a busy machine would fail them): they go to screenshots/
 screenshots named in each test, for people to read. Without Chromium (or playwright) these tests skip, except in CI
 (`CI=true`), where a missing browser is a failure. axe-core comes from docs/node_modules (`npm ci` in docs/).
 """
-import functools, gzip, http.server, json, os, re, shutil, subprocess, sys, threading
+import functools, http.server, json, os, re, shutil, subprocess, sys, threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
 CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
 BUDGET = SHOTS/'playground-budget.json'
-pytestmark = pytest.mark.xdist_group('site_access')  # its own worker; the site is built once for both (conftest.docs_built)
+pytestmark = pytest.mark.xdist_group('docs_site')  # the worker of test_docs_site.py, and the same build (conftest.docs_built)
 
 def _need(ok, why):
     if ok: return
@@ -73,8 +73,7 @@ AXE_RUN = '''async () => (await axe.run(document, {resultTypes: ['violations']})
   .filter(v => v.impact === 'serious' || v.impact === 'critical')
   .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\\n')[1]}`)'''
 
-# light and dark each take a minute or more (axe's colour check on every page): their own groups, so two workers share them
-@pytest.mark.parametrize('scheme', [pytest.param(s, marks=pytest.mark.xdist_group(f'axe_{s}')) for s in ('light', 'dark')])
+@pytest.mark.parametrize('scheme', ['light', 'dark'])
 def test_every_page_passes_axe_and_fits_a_phone(chromium, site, scheme):
     "axe-core finds nothing serious or critical on any page; the theme follows the system; nothing scrolls sideways at 390 px"
     _need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
@@ -159,20 +158,10 @@ def test_loading_on_a_slow_connection(chromium, site):
            first_answer_ms_fast=fast['first_prediction'], all_models_ms_fast=fast['all_models'], **transfer(files))
 
 def transfer(paths):
-    "Megabytes of the files at `paths` as stored, gzipped (Python's gzip, level 9) and brotli'd (Node's zlib, quality 11)"
+    "How many files the page loaded and their megabytes as stored; tools/transfer_size.py adds what a compressing host sends"
     files = sorted({DOCS/p.lstrip('/') for p in paths if (DOCS/p.lstrip('/')).is_file()})
-    raw = sum(f.stat().st_size for f in files)
-    # a host compresses text and WebAssembly, not what is compressed already
-    squeeze = [f for f in files if f.suffix not in ('.gz', '.png', '.woff2')]
-    kept = sum(f.stat().st_size for f in files if f not in squeeze)
-    gz = kept + sum(len(gzip.compress(f.read_bytes(), 9)) for f in squeeze)
-    out = dict(transfer_files=len(files), megabytes_stored=raw / 1e6, megabytes_gzip=gz / 1e6)
-    if node := shutil.which('node'):
-        br = subprocess.run([node, '-e', '''const z = require('zlib'), fs = require('fs'); let n = 0;
-          for (const f of JSON.parse(process.argv[1])) n += z.brotliCompressSync(fs.readFileSync(f), {params: {[z.constants.BROTLI_PARAM_QUALITY]: 11}}).length;
-          console.log(n);''', json.dumps([str(f) for f in squeeze])], capture_output=True, text=True, check=True, timeout=600)
-        out['megabytes_brotli'] = (kept + int(br.stdout)) / 1e6
-    return out
+    return dict(transfer_files=len(files), megabytes_stored=sum(f.stat().st_size for f in files) / 1e6,
+                loaded_files=[f.relative_to(DOCS).as_posix() for f in files])
 
 # each file the playground fetches, and the panels (or model rows) that say so when it is missing
 MISSING = {'data.json': ['pg-draw', 'pg-roller-coaster', 'pg-train'], 'digits.bin.gz': ['pg-train'],
