@@ -1,5 +1,7 @@
-"""Shared pytest set-up: tests never reach the network, and PyTorch uses one thread."""
-import os
+"""Shared pytest set-up: tests never reach the network, PyTorch uses one thread, and the browser tests share one built
+site, one server and one Chromium per test process."""
+import functools, http.server, os, shutil, threading
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +35,43 @@ def docs_built():
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, str(root/'tools'/'build_docs.py')], check=True, cwd=root, timeout=600)
     return root/'_docs'
+
+
+# Debian's chromium; CHROMIUM=/path/to/chrome picks another (GitHub's runners have google-chrome)
+CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
+
+
+def need(ok, why):
+    "Skip a test that lacks what it needs (a browser, axe-core), except in CI (`CI=true`), where that is a failure"
+    if ok: return
+    if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (required when CI=true)', pytrace=False)
+    pytest.skip(why)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address): pass  # a tab closed mid-download: nothing to report
+
+
+@pytest.fixture(scope='session')
+def site(docs_built):
+    "The built site served on a loopback port: its address (for tests/test_docs_site.py and tests/test_site_access.py)"
+    srv = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(docs_built)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{srv.server_address[1]}'
+    srv.shutdown(); srv.server_close()
+
+
+@pytest.fixture(scope='session')
+def chromium(site):
+    "Headless Chromium driven by playwright, one per test process"
+    need(Path(CHROMIUM).exists(), f'no Chromium at {CHROMIUM}: apt-get install chromium')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: need(False, 'playwright is not installed (pip install -e ".[dev]")')
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
+        yield b
+        b.close()

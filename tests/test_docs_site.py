@@ -7,9 +7,7 @@ search that finds an exported function, an import line in each API entry, and a 
 of each page goes to `screenshots/` for people to look at. Without Chromium (or playwright) the browser checks skip,
 except in CI (`CI=true`), where a missing browser is a failure.
 """
-import functools, http.server, inspect, json, os, re, shutil, subprocess, sys, threading
-try: import tomllib
-except ModuleNotFoundError: import tomli as tomllib  # Python 3.10: tomllib is 3.11's copy of tomli
+import inspect, json, os, re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,19 +17,11 @@ import build_docs as bd
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
-# Debian's chromium; CHROMIUM=/path/to/chrome picks another (GitHub's runners have google-chrome)
-CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
-IN_CI = os.environ.get('CI', '').lower() == 'true'
 
 CHAPTERS = [bd.page_name(nb) for nb in bd.notebooks() if nb.name != 'index.ipynb']
 NAMES = ['index', *CHAPTERS, 'api']
 CHECK_YOURSELF = [bd.page_name(nb) for nb in bd.notebooks() if re.match(r'0[1-6]_', nb.name)]  # chapters with exercises
 pytestmark = pytest.mark.xdist_group('docs_site')  # under `pytest -n`, one worker builds the site and opens it
-
-def _need(ok, why):
-    if ok: return
-    if IN_CI: pytest.fail(f'{why} (required when CI=true)', pytrace=False)
-    pytest.skip(why)
 
 @pytest.fixture(scope='module')
 def pages():
@@ -45,7 +35,7 @@ def built(docs_built):
 
 def test_module_docs_links_resolve(pages, built):
     "nbdev ends each module's docstring with `Docs: <docs url><page>.html.md`: that file is part of the site"
-    base = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls']['Documentation']
+    base = bd.settings()['docs_url']
     links = {f.name: m[1] for f in (ROOT/'mnist37').glob('*.py') if (m := re.search(r'^Docs: (https?://[^\s"]+)', f.read_text(), re.M))}
     assert links, 'no module has a Docs: link'
     for mod, url in links.items():
@@ -56,24 +46,12 @@ def test_module_docs_links_resolve(pages, built):
             assert page.read_text().startswith(f'# {pages[page.name.removesuffix(".html.md")]["title"]}\n')
 
 @pytest.fixture(scope='module')
-def browser(built):
-    _need(Path(CHROMIUM).exists(), f'no Chromium at {CHROMIUM}: apt-get install chromium')
-    try: from playwright.sync_api import sync_playwright
-    except ImportError: _need(False, 'playwright is not installed (pip install -e ".[dev]")')
-    handler = functools.partial(_QuietHandler, directory=str(DOCS))
-    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
-        ctx = b.new_context(viewport={'width': 1280, 'height': 900})
-        ctx.site = f'http://127.0.0.1:{srv.server_address[1]}'
-        yield ctx
-        b.close()
-    srv.shutdown(); srv.server_close()
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args): pass
+def browser(chromium, site):
+    "A browser context on the served site (conftest's `chromium` and `site`), at a laptop's size"
+    ctx = chromium.new_context(viewport={'width': 1280, 'height': 900})
+    ctx.site = site
+    yield ctx
+    ctx.close()
 
 def open_page(ctx, path):
     "A new tab on `path` of the site, with `.errors`: console errors, failed requests, and requests leaving 127.0.0.1"

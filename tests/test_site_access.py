@@ -6,23 +6,17 @@ Times are not asserted (a busy machine would fail them): they go to screenshots/
 screenshots named in each test, for people to read. Without Chromium (or playwright) these tests skip, except in CI
 (`CI=true`), where a missing browser is a failure. axe-core comes from docs/node_modules (`npm ci` in docs/).
 """
-import functools, http.server, json, os, re, shutil, subprocess, sys, threading
+import json, os, re
 from pathlib import Path
 
 import pytest
+from conftest import need
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
 AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
-CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'
-IN_CI = os.environ.get('CI', '').lower() == 'true'
 BUDGET = SHOTS/'playground-budget.json'
 pytestmark = pytest.mark.xdist_group('docs_site')  # the worker of test_docs_site.py, and the same build (conftest.docs_built)
-
-def _need(ok, why):
-    if ok: return
-    if IN_CI: pytest.fail(f'{why} (required when CI=true)', pytrace=False)
-    pytest.skip(why)
 
 def record(**numbers):
     "Add `numbers` to screenshots/playground-budget.json (other tests write there too), atomically"
@@ -32,34 +26,9 @@ def record(**numbers):
     tmp.write_text(json.dumps(old | numbers, indent=1))
     os.replace(tmp, BUDGET)
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args): pass
-
-class _Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address): pass  # a tab closed mid-download: nothing to report
-
-@pytest.fixture(scope='module')
-def site(docs_built):
-    "The site built by `make docs`'s command (the build tests/test_docs_site.py uses too), served on a loopback port"
-    srv = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(DOCS)))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{srv.server_address[1]}'
-    srv.shutdown(); srv.server_close()
-
-@pytest.fixture(scope='module')
-def chromium(site):
-    _need(Path(CHROMIUM).exists(), f'no Chromium at {CHROMIUM}: apt-get install chromium')
-    try: from playwright.sync_api import sync_playwright
-    except ImportError: _need(False, 'playwright is not installed (pip install -e ".[dev]")')
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
-        yield b
-        b.close()
-
 def tab(chromium, site, path, scheme='light', width=1280, before=None):
     "A fresh tab (a cold cache) on `path`, in `scheme`; `before(page)` runs before it loads; nothing leaves 127.0.0.1"
+    SHOTS.mkdir(exist_ok=True)  # for the screenshots the tests take
     page = chromium.new_context(viewport={'width': width, 'height': 900}, color_scheme=scheme).new_page()
     page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), lambda route: route.abort())
     if before: before(page)
@@ -76,7 +45,7 @@ AXE_RUN = '''async () => (await axe.run(document, {resultTypes: ['violations']})
 @pytest.mark.parametrize('scheme', ['light', 'dark'])
 def test_every_page_passes_axe_and_fits_a_phone(chromium, site, scheme):
     "axe-core finds nothing serious or critical on any page; the theme follows the system; nothing scrolls sideways at 390 px"
-    _need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
+    need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
     found, wide = {}, {}
     for path in pages():
         page = tab(chromium, site, path, scheme)
