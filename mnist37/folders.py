@@ -92,12 +92,12 @@ def _damage(spec:Folder, path:Path, verify:bool=False) -> list:
             k = _kind(folder) if split_ok else 'missing'
             if k != 'folder': bad.append((f'{split}/{d}', k))
             with os.scandir(folder) if k == 'folder' else nullcontext([]) as it: have = {e.name: e for e in it}
-            for j, i in enumerate(idx):
-                e = have.get(f'{i}.png')
+            for j, name in enumerate([f'{i}.png' for i in idx.tolist()]):  # Python ints: formatting NumPy's is slower
+                e = have.get(name)
                 k = _entry_kind(e) if e else 'missing'
                 if k == 'file' and not 0 < e.stat(follow_symlinks=False).st_size <= _MAX_PNG: k = 'size'
-                elif k == 'file' and verify and not _same_pixels(folder/e.name, x[j]): k = 'pixels'
-                if k != 'file': bad.append((f'{split}/{d}/{i}.png', k))
+                elif k == 'file' and verify and not _same_pixels(folder/name, x[j]): k = 'pixels'
+                if k != 'file': bad.append((f'{split}/{d}/{name}', k))
     if spec.labels_csv:
         k = _kind(path/'labels.csv')
         text = (path/'labels.csv').read_text(errors='replace') if k == 'file' else ''

@@ -164,9 +164,9 @@ def test_a_killed_run_leaves_nothing_half_done(small, tmp_path):
     "SIGKILL in the middle of writing: no mnist_png appears, and the next run cleans up and writes a complete one"
     proc = subprocess.Popen([sys.executable, '-c', BUILD, str(tmp_path)])
     deadline = time.time() + 120
-    first_one = lambda: any((t/'training'/'1'/'3.png').exists() for t in tmp_path.glob('.mnist_png-tmp-*'))
-    while time.time() < deadline and not first_one():
-        time.sleep(0.05)  # all the 0s written (training image 3 is the first 1), and the rest under way
+    started = lambda: any((t/'training'/'0'/'1.png').exists() for t in tmp_path.glob('.mnist_png-tmp-*'))
+    while time.time() < deadline and not started():
+        time.sleep(0.05)  # the first PNG is written (training image 1 is the first 0), and the rest under way
     proc.send_signal(signal.SIGKILL); proc.wait()
     assert not (tmp_path/'mnist_png').exists()
     assert list(tmp_path.glob('.mnist_png-tmp-*'))  # what the killed run left behind
