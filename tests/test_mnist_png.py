@@ -183,3 +183,5 @@ def test_command_line_writes_and_checks_it(small, tmp_path, capsys):
     assert cli.main(['data', '--full', '--data-dir', str(tmp_path)]) == 0
     assert capsys.readouterr().out == f'MNIST in {tmp_path/"mnist_png"} is complete: {checked}'
     assert not (tmp_path/'mnist_sample').exists()
+    with pytest.raises(SystemExit): cli.main(['data', '--help'])
+    assert '--full' in capsys.readouterr().out  # the option is in the command's help
