@@ -37,20 +37,22 @@ def _one_thread():
     torch.set_num_threads(1)
 
 def _data(args):
-    "Write MNIST_SAMPLE, or check an existing copy pixel by pixel and put right what is wrong, and say which was done"
-    from mnist37.data import SAMPLE_COUNTS
-    from mnist37.sample import sample_problems, update_sample
-    try: up = update_sample(Path(args.data_dir) if args.data_dir else None, verify=True,
+    "Write MNIST_SAMPLE (--full: the whole MNIST), or check a copy pixel by pixel and put right what is wrong; say which"
+    from mnist37.folders import MNIST_PNG, SAMPLE, folder_problems, update_folder
+    spec = MNIST_PNG if args.full else SAMPLE
+    try: up = update_folder(spec, Path(args.data_dir) if args.data_dir else None, verify=True,
                             progress=not args.quiet and sys.stdout.isatty())
     except DataError as e: raise DataError(str(e).replace('pass data_dir=', 'pass --data-dir')) from None  # the option's name here
-    if (up.new or up.rewritten) and (probs := sample_problems(up.path, verify=True)):  # read back what was written
+    if (up.new or up.rewritten) and (probs := folder_problems(spec, up.path, verify=True)):  # read back what was written
         _err(f'{up.path} was written but does not read back right ({probs[0]})'); return 2
     if args.quiet: return 0
-    path, checked = _shown(str(up.path)), f'all {sum(SAMPLE_COUNTS.values()):,} images, every pixel as packaged, labels.csv right'
-    if up.new: print(f'wrote MNIST_SAMPLE into {path} and read back every file: {checked}')
-    elif up.rewritten: print(f'repaired MNIST_SAMPLE in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
+    n = sum(len(idx) for _, idx in spec.parts(False).values())
+    checked = f'all {n:,} images, every pixel as packaged' + (', labels.csv right' if spec.labels_csv else '')
+    path = _shown(str(up.path))
+    if up.new: print(f'wrote {spec.title} into {path} and read back every file: {checked}')
+    elif up.rewritten: print(f'repaired {spec.title} in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
                              f'touched nothing else, and read back every file: {checked}')
-    else: print(f'MNIST_SAMPLE in {path} is complete: {checked}')
+    else: print(f'{spec.title} in {path} is complete: {checked}')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f90310ac
@@ -202,7 +204,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd[name] = sub.add_parser(name, help=line, description=para, formatter_class=_Formatter,
                                    epilog=f'example{"s" if examples.count(chr(10)) else ""}:\n{examples}')
         cmd[name].set_defaults(func=func)
-    cmd['data'].add_argument('--data-dir', metavar='DIR', help="parent folder for mnist_sample/ (default: fastai's data folder)")
+    cmd['data'].add_argument('--data-dir', metavar='DIR',
+                             help="parent folder for mnist_sample/ or mnist_png/ (default: fastai's data folder)")
+    cmd['data'].add_argument('--full', action='store_true', help='the whole MNIST instead: all ten digits, 70,000 PNGs '
+                             'in mnist_png/, the folder untar_data(URLs.MNIST) returns')
     cmd['data'].add_argument('-q', '--quiet', action='store_true', help='print nothing unless something is wrong')
     cmd['reproduce'].add_argument('--out', default='results', metavar='DIR', help='folder for results.json and the plots (default: results)')
     cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='linear: nn.Linear; mlp: simple_net; cnn: simple_cnn (default: cnn)')

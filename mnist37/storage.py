@@ -6,8 +6,8 @@ Docs: https://mnist37.github.io/mnist37/storage.html.md"""
 
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'MAX_MODEL_BYTES', 'ONNX_OPS', 'MAX_ONNX_MEMORY', 'DataError', 'WeightsError', 'stat_or_why',
-           'model_file', 'assets_dir', 'packaged_file', 'write_sha256sums', 'onnx_operators', 'atomic_write',
-           'check_writable', 'write_together']
+           'model_file', 'assets_dir', 'packaged_file', 'write_sha256sums', 'onnx_operators', 'current_umask',
+           'atomic_write', 'check_writable', 'write_together']
 
 # %% ../nbs/90_storage.ipynb #ba941d46
 import errno, hashlib, os, re, stat, tempfile
@@ -161,7 +161,8 @@ def _regular_or_new(path:Path):
     if stat.S_ISDIR(st.st_mode): raise DataError(f'cannot write {path}: it is a folder')
     if not stat.S_ISREG(st.st_mode): raise DataError(f'cannot write {path}: it is not a regular file')
 
-def _umask() -> int:
+def current_umask() -> int:
+    "The umask of this process (the permission bits that new files and folders leave out), read without changing it"
     mask = os.umask(0); os.umask(mask)
     return mask
 
@@ -182,7 +183,7 @@ def atomic_write(path, # the file to write; its folder must exist
     _regular_or_new(path)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; a plain open would not
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes it private; a plain open would not
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
@@ -226,7 +227,7 @@ def write_together(*paths, # files to replace as one group; their folders must e
     try:
         for p in paths:
             fd, tmp = tempfile.mkstemp(prefix=f'.{p.name}.', suffix='.tmp', dir=p.parent)
-            os.fchmod(fd, 0o666 & ~_umask()); os.close(fd)
+            os.fchmod(fd, 0o666 & ~current_umask()); os.close(fd)
             tmps.append(Path(tmp))
         yield tmps
         for tmp in tmps:  # each complete on disk before any target changes
