@@ -850,6 +850,25 @@ def check_log_softmax(f, # the reader's `f(scores)`
                    'finite even for scores 1,000 apart.')
 
 # %% ../nbs/95_exercises.ipynb #d102ca96
+def _gradient_checked(got, # what the reader's loss gave, already found to have the right value
+                      raw:torch.Tensor, # the scores it was computed from, which record gradients
+                      loss, # the right loss, as a function of the scores
+                      fb:Feedback, # the answer so far
+                      arg:str, # the name of the reader's argument that holds the scores
+                     ) -> Feedback:
+    "`fb` if `got` is a tensor whose gradient reaches `raw` and is `loss`'s; else the hint for what cut it off"
+    if not fb.ok: return fb
+    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
+        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
+        'scores: return the tensor itself.')
+    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
+        f'(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off): compute it from `{arg}`.')
+    got.backward()
+    answer = torch.autograd.grad(loss(raw), raw)[0]
+    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
+        f'gradient is not: {differ(raw.grad, answer)}.')
+    return fb
+
 @checker
 def check_cross_entropy(f, # the reader's `f(scores, targets)`
                        ) -> Feedback:
@@ -874,16 +893,8 @@ def check_cross_entropy(f, # the reader's `f(scores, targets)`
         'wrong axis': (-s.log_softmax(0)[rows, targs].mean(), 'Your probabilities were normalised down the columns: '
                        'softmax runs along each row (`dim=1`), one row per image.'),
     }, 'minus the log of the right class\'s probability, averaged, with a gradient that reaches the scores.')
+    fb = _gradient_checked(got, raw, ce, fb, 'scores')
     if not fb.ok: return fb
-    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
-        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
-        'scores: return the tensor itself.')
-    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
-        '(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off): compute it from `scores`.')
-    got.backward()
-    answer = torch.autograd.grad(ce(raw), raw)[0]
-    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
-        f'gradient is not: {differ(raw.grad, answer)}.')
     big = s * 1000
     got = _tensor(attempt(f, big, targs))
     if not torch.isfinite(got).all(): return hint('overflow', 'Scores in the thousands gave nan or infinity: `exp` '

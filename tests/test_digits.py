@@ -1,8 +1,9 @@
-"""Chapter 10, all ten digits (nbs/10_digits.ipynb, `mnist37.digits`), beyond what its notebook shows: the checkers of
-its exercises against wrong attempts a beginner would write and right ones in other styles (as test_checker_mutations.py
-does for chapters 01 to 06), an answer written in by hand, and the numbers its prose quotes against its saved outputs
-(the rules of test_prose_numbers.py). The notebook itself, with its asserted accuracies, runs in
-test_notebooks_kernel.py; the solutions and the untouched stubs go through test_exercises.py.
+"""Chapter 10, all ten digits (nbs/10_digits.ipynb, `mnist37.digits`), beyond what its notebook shows: wrong attempts
+at its exercises that a beginner would write, each with the mistake its checker must name, and right ones in other
+styles (`CASES`, which test_checker_mutations.py runs with the other chapters'); an answer written in by hand; and the
+numbers its prose quotes against its saved outputs (the rules of test_prose_numbers.py). The notebook itself, with its
+asserted accuracies, runs in test_notebooks_kernel.py; the solutions and the untouched stubs go through
+test_exercises.py.
 """
 import json
 from pathlib import Path
@@ -99,6 +100,7 @@ def confused_smallest_zeroed(cm): return divmod(int(cm.clone().fill_diagonal_(0)
 def confused_written_in(cm): return (2, 1)
 
 # --- each checker: (wrong attempts with the mistake each must be named as, right attempts) --------------------------
+# (test_checker_mutations.py runs them, with the other chapters')
 
 CASES = {
     'check_log_softmax': ({'probabilities': lsm_probabilities, 'wrong axis': lsm_columns, 'whole tensor': lsm_whole,
@@ -122,40 +124,6 @@ CASES = {
                              'wrong': confused_written_in},
                             [confused, confused_loop, confused_tensor]),
 }
-
-WRONG = [(name, mistake, f) for name, (wrong, _) in CASES.items() for mistake, fs in wrong.items()
-         for f in (fs if isinstance(fs, list) else [fs])]
-RIGHT = [(name, f) for name, (_, rights) in CASES.items() for f in rights]
-
-
-def test_every_checker_has_four_kinds_of_wrong_and_two_styles_of_right():
-    for name, (wrong, rights) in CASES.items():
-        assert callable(getattr(ex, name)), name
-        assert sum(len(fs) if isinstance(fs, list) else 1 for fs in wrong.values()) >= 4 and len(rights) >= 2, name
-
-
-@pytest.mark.parametrize('name,mistake,f', WRONG, ids=[f'{n}-{f.__name__}' for n, _, f in WRONG])
-def test_wrong_attempt_is_named(name, mistake, f):
-    fb = getattr(ex, name)(f)
-    assert (fb.ok, fb.mistake) == (False, mistake), fb
-    assert '\n' not in fb and fb.endswith('.'), fb
-
-
-@pytest.mark.parametrize('name,f', RIGHT, ids=[f'{n}-{getattr(f, "__name__", "f")}' for n, f in RIGHT])
-def test_right_attempt_is_accepted(name, f):
-    fb = getattr(ex, name)(f)
-    assert fb.ok and fb.startswith('Right: '), fb
-
-
-def test_the_hints_of_one_checker_all_differ():
-    for name, (wrong, _) in CASES.items():
-        said = {}
-        for mistake, fs in wrong.items():
-            for f in (fs if isinstance(fs, list) else [fs]):
-                said.setdefault(mistake, set()).add(str(getattr(ex, name)(f)))
-        texts = [t for m, ts in said.items() if m not in ('wrong', 'smallest') for t in ts]
-        assert len(texts) == len(set(texts)), (name, said)
-
 
 def test_an_answer_written_in_is_caught_on_the_second_example():
     "A function that returns the first example's answer, whatever it is given, is told that only the first was right"
