@@ -9,7 +9,8 @@ __all__ = ['NOT_DONE', 'Feedback', 'right', 'hint', 'Stop', 'lesson_words', 'att
            'verdict', 'check_rmse_distance', 'check_closest_mean', 'check_sgd_step', 'check_quadratic_grads',
            'check_mnist_loss', 'check_batch_accuracy', 'check_train_epoch', 'check_optimizer', 'check_linear_by_hand',
            'check_layers', 'check_image_accuracy', 'check_learner', 'check_conv_out_size', 'check_softmax',
-           'check_confusion_matrix', 'can_show_sliders', 'interact_or_show']
+           'check_confusion_matrix', 'can_show_sliders', 'interact_or_show', 'check_log_softmax', 'check_cross_entropy',
+           'check_digit_accuracy', 'check_top2_accuracy', 'check_most_confused']
 
 # %% ../nbs/95_exercises.ipynb #e53f4ac2
 import copy, linecache, os, re, sys, traceback
@@ -806,3 +807,177 @@ def interact_or_show(f, # draws the experiment for the sliders' values
     if not can_show_sliders(): return picture()
     from ipywidgets import interact
     interact(f, **sliders)
+
+# %% ../nbs/95_exercises.ipynb #d1094661
+def _second(f, # the reader's function, right on the first example
+            args:tuple, # a second example
+            answer, # its answer
+            praise:str, # what to say when it is right here too
+           ) -> Feedback:
+    "Right if `f(*args)` is `answer` too; else say that only the first example came out right, and where this differs"
+    got = attempt(f, *args)
+    if same(got, answer): return right(praise)
+    return hint('wrong', f'Right on the first example, but not on a second, with other numbers: {differ(got, answer)}.')
+
+@checker
+def check_log_softmax(f, # the reader's `f(scores)`
+                     ) -> Feedback:
+    "Check `f(scores)`: for `(n, classes)` scores, the log of the softmax of each row, finite however far apart"
+    scores = torch.tensor([[1., 2., 0.5, -1.], [0., 0., 0., 0.], [3., -1., 2., 1.]])  # 3 images, 4 classes
+    first = verdict(attempt(f, scores), scores.log_softmax(1), {
+        'probabilities': (scores.softmax(1), 'Those are the probabilities themselves: the answer is their log, and '
+                          'better computed directly, as each score minus the log of the sum of the exponentials.'),
+        'wrong axis': (scores.log_softmax(0), 'Your columns are normalised, not your rows: work along each row '
+                       '(`dim=1`), one row per image.'),
+        'whole tensor': (scores - scores.exp().sum().log(), 'You added up the exponentials of the whole batch: each '
+                         'row needs its own sum (`sum(1, keepdim=True)`).'),
+        'no log of the sum': (scores - scores.max(1, keepdim=True).values, 'You subtracted the largest score, which '
+                              'only prevents overflow: subtract the log of the sum of the (shifted) exponentials too.'),
+    }, '')
+    if not first.ok: return first
+    big = torch.tensor([[1000., 0.], [0., -1000.]])
+    got = attempt(f, big)
+    if not same(got, big.log_softmax(1)):
+        g, answer = _tensor(got), big.log_softmax(1)
+        blown = g.isnan().any() or (g.shape == answer.shape and (g.isinf() & (answer > -1)).any())  # where it is 0
+        if blown: return hint('overflow', '`exp(1000)` is infinite, so large scores give nan: subtract '
+                                        "each row's largest score before `exp` (the answer does not change).")
+        if g.isinf().any(): return hint('log of zero', 'A probability of e^-1000 underflows to 0, and its log is '
+            'minus infinity: compute the log directly, the shifted score minus the log of the sum of exponentials.')
+        return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000], {differ(got, big.log_softmax(1))}.')
+    other = torch.linspace(-3, 4, 20).view(5, 4)
+    return _second(f, (other,), other.log_softmax(1), 'each row is the log of probabilities that add up to 1, '
+                   'finite even for scores 1,000 apart.')
+
+# %% ../nbs/95_exercises.ipynb #d102ca96
+def _gradient_checked(got, # what the reader's loss gave, already found to have the right value
+                      raw:torch.Tensor, # the scores it was computed from, which record gradients
+                      loss, # the right loss, as a function of the scores
+                      fb:Feedback, # the answer so far
+                      arg:str, # the name of the reader's argument that holds the scores
+                     ) -> Feedback:
+    "`fb` if `got` is a tensor whose gradient reaches `raw` and is `loss`'s; else the hint for what cut it off"
+    if not fb.ok: return fb
+    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
+        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
+        'scores: return the tensor itself.')
+    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
+        f'(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off): compute it from `{arg}`.')
+    got.backward()
+    answer = torch.autograd.grad(loss(raw), raw)[0]
+    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
+        f'gradient is not: {differ(raw.grad, answer)}.')
+    return fb
+
+@checker
+def check_cross_entropy(f, # the reader's `f(scores, targets)`
+                       ) -> Feedback:
+    "Check `f(scores, targets)`: the mean of minus the log of each image's probability for its class, with a gradient"
+    raw = torch.tensor([[2., 1., 0.1], [0.5, 2.5, -1.], [1., 1., 1.], [0., -2., 3.]], requires_grad=True)
+    targs, s = torch.tensor([0, 2, 1, 2]), raw.detach()
+    rows = torch.arange(4)
+    def ce(x): return -x.log_softmax(1)[rows, targs].mean()
+    got = attempt(f, raw + 0, targs)  # `+ 0`: scores a model made, as in the chapter
+    fb = verdict(got, ce(s), {
+        'no minus': (-ce(s), 'Your loss is negative: it is minus the log of the probability (the log of a number below '
+                     '1 is negative, and the minus makes the loss positive).'),
+        'no log': (-s.softmax(1)[rows, targs].mean(), 'You used the probabilities themselves: take their log, so that '
+                   'a confident mistake costs far more than a hesitant one.'),
+        'raw scores': (-s[rows, targs].mean(), 'You used the raw scores: turn them into log-probabilities first, with '
+                       'a log-softmax along each row.'),
+        'sum': (4*ce(s), 'Your loss is a sum over the batch, so it would grow with the batch size: take the mean.'),
+        'no mean': (-s.log_softmax(1)[rows, targs], 'Your loss has one value per image: a loss is a single number, '
+                    'so take their mean.'),
+        'every target': (-s.log_softmax(1)[:, targs].mean(), '`[:, targets]` takes every target\'s column from every '
+                         'row: pair each row with its own target, `[torch.arange(len(targets)), targets]`.'),
+        'wrong axis': (-s.log_softmax(0)[rows, targs].mean(), 'Your probabilities were normalised down the columns: '
+                       'softmax runs along each row (`dim=1`), one row per image.'),
+    }, 'minus the log of the right class\'s probability, averaged, with a gradient that reaches the scores.')
+    fb = _gradient_checked(got, raw, ce, fb, 'scores')
+    if not fb.ok: return fb
+    big = s * 1000
+    got = _tensor(attempt(f, big, targs))
+    if not torch.isfinite(got).all(): return hint('overflow', 'Scores in the thousands gave nan or infinity: `exp` '
+        "overflows, or a probability underflows to 0 before its log. Compute the log-probabilities with a stable "
+        "log-softmax: subtract each row's largest score, then take the log of the sum of the exponentials.")
+    if not same(got, ce(big)): return hint('wrong', f'Not yet: with the scores times 1,000, {differ(got, ce(big))}.')
+    other, other_targs = torch.linspace(-2, 3, 12).view(2, 6), torch.tensor([5, 1])
+    return _second(f, (other, other_targs), F.cross_entropy(other, other_targs), fb.removeprefix('Right: '))
+
+# %% ../nbs/95_exercises.ipynb #d102dea0
+def _first_and_second(f, scores, targs, metric, mistakes:dict, praise:str) -> Feedback:
+    "`verdict` on the first example, then `_second` on seven images of five classes with other scores"
+    fb = verdict(attempt(f, scores, targs), metric(scores, targs), mistakes, praise)
+    if not fb.ok: return fb
+    other = torch.tensor([[0., 1., 2., 3., 4.], [4., 3., 2., 1., 0.], [1., 0., 0., 0., 0.], [0., 5., 0., 4.5, 0.],
+                          [2., 2.5, 3., 0., 1.], [0., 0., 1., 0., 0.5], [3., 0., 0., 2., 9.]])
+    other_targs = torch.tensor([3, 0, 4, 3, 0, 2, 4])
+    return _second(f, (other, other_targs), metric(other, other_targs), praise)
+
+@checker
+def check_digit_accuracy(f, # the reader's `f(scores, targets)`
+                        ) -> Feedback:
+    "Check `f(scores, targets)`: the fraction of rows of `scores` whose largest score is in the column `targets` names"
+    scores = torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0., 0., 1.],
+                           [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])
+    targs = torch.tensor([0, 1, 2, 3, 0, 2, 3])
+    return _first_and_second(f, scores, targs, lambda s, t: (s.argmax(1) == t).float().mean(), {
+        'argmin': ((scores.argmin(1) == targs).float().mean(), 'You took the smallest score: the answer is the class '
+                   'with the highest score, `argmax(1)`.'),
+        'score, not class': ((scores.max(1).values == targs).float().mean(), 'You compared the highest score itself '
+                             'with the target: the answer is where the highest score is, its position `argmax(1)`.'),
+        'count': (5, 'You counted the right answers: accuracy is the fraction that is right, so take the mean.'),
+        'every pair': ((scores.argmax(1) == targs[:, None]).float().mean(), 'The targets as a column broadcast '
+                       'against the answers into a table of every pair: compare the two side by side, both of shape '
+                       '`(n,)`.'),
+    }, 'five of the seven images have their highest score at the right class.')
+
+# %% ../nbs/95_exercises.ipynb #d10f6f11
+def _top_k(scores, targs, k=2, largest=True):
+    "Is each image's class among its `k` highest (or lowest) scores?"
+    return (scores.topk(k, 1, largest=largest).indices == targs[:, None]).any(1).float().mean()
+
+@checker
+def check_top2_accuracy(f, # the reader's `f(scores, targets)`
+                       ) -> Feedback:
+    "Check `f(scores, targets)`: the fraction of rows whose right class has one of the row's two highest scores"
+    scores = torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0.2, 0.1, 1.],
+                           [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])
+    targs = torch.tensor([3, 1, 1, 3, 0, 0, 3])
+    return _first_and_second(f, scores, targs, _top_k, {
+        'top 1': ((scores.argmax(1) == targs).float().mean(), 'That is the ordinary accuracy, of the highest score '
+                  'alone: count an image as right when its class has either of the two highest scores (`topk(2)`).'),
+        'lowest two': (_top_k(scores, targs, largest=False), 'You took the two lowest scores: `topk` gives the '
+                       'largest by default, so leave out `largest=False`.'),
+        'top 3': (_top_k(scores, targs, 3), 'You looked at the three highest scores: top-2 means the two highest.'),
+        'half for each': ((scores.topk(2, 1).indices == targs[:, None]).float().mean(), 'A right second guess counted '
+                          'half, because you averaged over both guesses: ask whether either is right, `.any(1)`, then '
+                          'take the mean.'),
+    }, 'six of the seven images have their class among the two highest scores.')
+
+# %% ../nbs/95_exercises.ipynb #d1002636
+def _most_confused(cm) -> tuple:
+    "The `(row, column)` of the largest count off the diagonal of `cm`"
+    off = cm.clone().fill_diagonal_(0)
+    return divmod(int(off.argmax()), len(cm))
+
+@checker
+def check_most_confused(f, # the reader's `f(cm)`
+                       ) -> Feedback:
+    "Check `f(cm)`: the `(true, answer)` pair, row and column, of the largest count off the diagonal of `cm`"
+    cm = torch.tensor([[50, 1, 0, 3], [2, 60, 1, 0], [0, 8, 40, 1], [4, 0, 5, 70]])
+    got = attempt(f, cm.clone())
+    if same(got, (2, 1)): return _second(f, (torch.tensor([[9, 0, 6], [2, 30, 1], [5, 0, 12]]),), (0, 2),
+                                         'row 2, column 1: eight true 2s answered as 1s.')
+    for name, wrong, text in [
+        ('diagonal', (3, 3), 'That pair is on the diagonal, where the model was right: set the diagonal to 0 first '
+                             '(`fill_diagonal_(0)`), then look for the largest count.'),
+        ('swapped', (1, 2), 'Your pair is the wrong way round: rows are the true classes, so the row comes first.'),
+        ('flat index', 9, 'That is the position in the flattened matrix: turn it back into a row and a column, '
+                          '`divmod(i, n)` (or `i // n` and `i % n`).'),
+        ('count', 8, 'That is the count itself: return where it is, its row and its column.'),
+        ('smallest', (0, 2), 'You found the smallest count: the most confused pair has the largest.'),
+        ('smallest', (0, 0), 'You found the smallest count (the diagonal, once zeroed, is 0 too): the most confused '
+                             'pair has the largest.')]:
+        if same(got, wrong): return hint(name, text)
+    return hint('wrong', f"Not yet: on the checker's example {differ(got, torch.tensor([2, 1]))}.")

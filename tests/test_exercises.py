@@ -45,6 +45,9 @@ EXERCISES = {
     'check_image_accuracy': ('my_image_accuracy', stub), 'check_learner': ('MyLearner', StubClass),
     'check_conv_out_size': ('my_conv_out_size', stub), 'check_softmax': ('my_softmax', stub),
     'check_confusion_matrix': ('my_confusion_matrix', stub),
+    'check_log_softmax': ('my_log_softmax', stub), 'check_cross_entropy': ('my_cross_entropy', stub),
+    'check_digit_accuracy': ('my_digit_accuracy', stub), 'check_top2_accuracy': ('my_top2_accuracy', stub),
+    'check_most_confused': ('my_most_confused', stub),
 }
 
 
