@@ -20,7 +20,7 @@ from torch import nn
 
 from .kinds import MAX_MODEL_BYTES, MODEL_KINDS, WeightsError, kind_named, model_file
 from .storage import atomic_write, packaged_file
-from .learner import simple_net, train_linear, train_simple_net
+from .learner import simple_net, train_linear_learner, train_simple_net
 from .cnn import simple_cnn, train_cnn
 
 # %% ../nbs/07_models.ipynb #d6a6d20e
@@ -37,7 +37,7 @@ class Recipe(NamedTuple):
 
 _LEARNER = "a fastai `Learner`: the trained model in `.model`, each epoch's metrics in `.recorder`"
 RECIPES = {  # one row per kind of `MODEL_KINDS`
-    'linear': Recipe(partial(nn.Linear, 28*28, 1), train_linear, _LEARNER),
+    'linear': Recipe(partial(nn.Linear, 28*28, 1), train_linear_learner, _LEARNER),
     'mlp': Recipe(simple_net, train_simple_net, _LEARNER),
     'cnn': Recipe(simple_cnn, train_cnn, _LEARNER),
 }

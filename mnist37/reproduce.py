@@ -18,8 +18,8 @@ import torch
 
 from .data import SAMPLE_COUNTS, VOCAB, load_mnist_tensors
 from .similarity import digit_stacks, pixel_similarity
-from .linear import linear1_model, show_weights, train_linear1
-from .optimizer import BasicOptim, train_nn_linear
+from .linear import linear1_model, show_weights, train_linear1_params
+from .optimizer import BasicOptim, train_nn_linear_model
 from .learner import mnist_dls
 from .cnn import cnn_tensors, confusion_matrix, plot_confusion, plot_hardest
 from .models import train_model
@@ -48,9 +48,9 @@ class Approach(NamedTuple):
     run: Callable  # `run(dls)` trains it from the lesson's `DataLoaders` and returns what it trained
     outcome: Callable  # `outcome(what run returned)`: the accuracy after each epoch, the final one, and a detail
 
-def _sgd(dls): return train_linear1(dls.train, dls.valid, show=False)
-def _basic_optim(dls): return train_linear1(dls.train, dls.valid, opt_func=BasicOptim, show=False)
-def _nn_linear(opt_func): return lambda dls: train_nn_linear(dls.train, dls.valid, opt_func, show=False)
+def _sgd(dls): return train_linear1_params(dls.train, dls.valid, show=False)
+def _basic_optim(dls): return train_linear1_params(dls.train, dls.valid, opt_func=BasicOptim, show=False)
+def _nn_linear(opt_func): return lambda dls: train_nn_linear_model(dls.train, dls.valid, opt_func, show=False)
 def _fastai_sgd(dls):
     from fastai.optimizer import SGD
     return _nn_linear(SGD)(dls)

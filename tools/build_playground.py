@@ -67,11 +67,11 @@ def roller_coaster() -> dict:
     return dict(time=time.tolist(), speed=speed.tolist(), params=torch.randn(3).tolist())
 
 def chapter_defaults() -> dict:
-    "The page's starting settings, read from the functions that set them: `mnist_dls`'s batch size, `train_linear1`'s rate and seed"
+    "The page's starting settings, read from the functions that set them: `mnist_dls`'s batch size, `train_linear1_params`'s rate and seed"
     import inspect
     from mnist37.learner import mnist_dls
-    from mnist37.linear import train_linear1
-    fit = inspect.signature(train_linear1).parameters
+    from mnist37.linear import train_linear1_params
+    fit = inspect.signature(train_linear1_params).parameters
     return dict(batch_size=inspect.signature(mnist_dls).parameters['bs'].default, lr=fit['lr'].default, seed=fit['seed'].default)
 
 def samples(arrays:dict, per_digit:int=SAMPLES_PER_DIGIT, seed:int=SEED) -> list:
