@@ -8,7 +8,7 @@ Docs: https://mnist37.github.io/mnist37/cli.html.md"""
 __all__ = ['main']
 
 # %% ../nbs/94_cli.ipynb #d713194e
-import argparse, errno, io, math, os, sys, textwrap, time, warnings
+import argparse, errno, io, math, os, sys, textwrap, time
 from pathlib import Path
 
 from .kinds import KINDS, MODEL_KINDS, WeightsError
@@ -243,7 +243,6 @@ def main(argv=None) -> int:
     _standard_streams()
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # a character the terminal can't show must not end the run
     args = _parser().parse_args(argv)
-    warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)  # raised by fastai's import
     try:
         rc = args.func(args)
         sys.stdout.flush()

@@ -9,13 +9,13 @@ __all__ = ['MAX_SIDE', 'MAX_FILE_BYTES', 'PIPE_SECONDS', 'FORMATS', 'MNIST_SIDE'
            'picture_name', 'read_image', 'background', 'otsu_threshold', 'to_mnist', 'preprocess', 'synthetic_photo']
 
 # %% ../nbs/92_images.ipynb #614041c1
-import io, os, select, stat, time, warnings
+import io, os, select, time, warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from .storage import stat_or_why
+from .storage import file_kind
 
 # %% ../nbs/92_images.ipynb #f48a886f
 class ImageError(ValueError):
@@ -48,22 +48,20 @@ def read_image(src, # a path, a PIL image, or an array (NumPy or PyTorch) of sha
     raise ImageError(name, f'expected a file path, a PIL image or an array, not {type(src).__name__}')
 
 # %% ../nbs/92_images.ipynb #46b79d5b
-_KINDS = [(stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')]
+_TOO_BIG = f'larger than {MAX_FILE_BYTES >> 20} MB, far more than a picture of a digit needs'
 
 def _file_bytes(path, name) -> io.BytesIO:
     "The bytes of a regular file or a pipe, read within the size and time limits, or the `ImageError` that says why not"
-    st, why = stat_or_why(path)  # the same reasons as for a model file
-    if why: raise ImageError(name, why)
-    if stat.S_ISDIR(st.st_mode): raise ImageError(name, 'is a folder, not an image')
-    kind = next((k for test, k in _KINDS if test(st.st_mode)), None)
-    if kind: raise ImageError(name, f'not a regular file ({kind})')
-    if stat.S_ISREG(st.st_mode):
-        if st.st_size == 0: raise ImageError(name, 'empty file')
-        if st.st_size > MAX_FILE_BYTES: raise ImageError(name, f'larger than {MAX_FILE_BYTES >> 20} MB, far more than a picture of a digit needs')
-        try: return io.BytesIO(path.read_bytes())
-        except PermissionError: raise ImageError(name, 'permission denied') from None
-        except OSError as e: raise ImageError(name, f'could not be read ({e.strerror or e})') from None
-    return _pipe_bytes(path, name)
+    st, kind = file_kind(path)  # the same reasons as for a model file
+    if st is None: raise ImageError(name, kind)
+    if kind == 'folder': raise ImageError(name, 'is a folder, not an image')
+    if kind == 'pipe': return _pipe_bytes(path, name)
+    if kind != 'file': raise ImageError(name, f'not a regular file ({kind})')
+    if st.st_size == 0: raise ImageError(name, 'empty file')
+    if st.st_size > MAX_FILE_BYTES: raise ImageError(name, _TOO_BIG)
+    try: return io.BytesIO(path.read_bytes())
+    except PermissionError: raise ImageError(name, 'permission denied') from None
+    except OSError as e: raise ImageError(name, f'could not be read ({e.strerror or e})') from None
 
 def _pipe_bytes(path, name) -> io.BytesIO:
     "Read a pipe or FIFO without waiting forever for a writer, or taking more than `MAX_FILE_BYTES`"
@@ -76,7 +74,7 @@ def _pipe_bytes(path, name) -> io.BytesIO:
             except BlockingIOError: continue
             if not chunk: break  # the writer is done (or there never was one)
             chunks.append(chunk); size += len(chunk)
-            if size > MAX_FILE_BYTES: raise ImageError(name, f'larger than {MAX_FILE_BYTES >> 20} MB, far more than a picture of a digit needs')
+            if size > MAX_FILE_BYTES: raise ImageError(name, _TOO_BIG)
         else: raise ImageError(name, f'a pipe that delivered no picture within {PIPE_SECONDS} seconds')
     finally: os.close(fd)
     if not size: raise ImageError(name, 'a pipe or FIFO, and nothing was written to it')

@@ -9,11 +9,10 @@ __all__ = ['KINDS', 'MODEL_KINDS', 'MAX_MODEL_BYTES', 'ONNX_OPS', 'MAX_ONNX_MEMO
            'model_file', 'onnx_operators']
 
 # %% ../nbs/97_kinds.ipynb #k9e1a0a4
-import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from .storage import stat_or_why
+from .storage import file_kind
 
 # %% ../nbs/97_kinds.ipynb #k9e1a0a6
 class Kind(NamedTuple):
@@ -44,10 +43,10 @@ MAX_MODEL_BYTES = 64 << 20  # the packaged models are under half a megabyte; no 
 def model_file(path) -> Path:
     "`path`, if it is a regular file no larger than `MAX_MODEL_BYTES`; else a one-line `WeightsError` saying what it is"
     path = Path(path)
-    st, why = stat_or_why(path)
-    if why: raise WeightsError(f'{path}: {why}')
-    if stat.S_ISDIR(st.st_mode): raise WeightsError(f'{path}: is a folder, not a model file')
-    if not stat.S_ISREG(st.st_mode): raise WeightsError(f'{path}: not a regular file')
+    st, kind = file_kind(path)
+    if st is None: raise WeightsError(f'{path}: {kind}')
+    if kind == 'folder': raise WeightsError(f'{path}: is a folder, not a model file')
+    if kind != 'file': raise WeightsError(f'{path}: not a regular file')
     if st.st_size > MAX_MODEL_BYTES: raise WeightsError(f'{path}: too large for one of these models ({st.st_size >> 20} MB)')
     return path
 

@@ -20,12 +20,10 @@ The data and CNN steps run in this process (fastai imported before any clock sta
 best time kept; the big ones run once. This is a measurement, not a test: the numbers
 depend on the machine and on whatever else it is doing, so the load average is printed with them.
 """
-import argparse, json, os, platform, subprocess, sys, time, warnings
+import argparse, json, os, platform, subprocess, sys, time
 
 import numpy as np
 from functools import partial
-
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
 
 
 def best_of(n, f):
@@ -52,9 +50,9 @@ def lesson_tensors(path):
 
 
 def mnist37_tensors():
-    import mnist37.storage as storage
     from mnist37.data import load_mnist_tensors
-    storage._verified.cache_clear()  # a cold read: load the file and check its checksum again
+    from mnist37.storage import forget_checked
+    forget_checked()  # a cold read: load the file and check its checksum again
     return load_mnist_tensors()
 
 

@@ -6,9 +6,7 @@ trained with its chapter's recipe and seed, on one CPU thread, through `mnist37.
 saved with `save_weights` and `export_onnx`, and their SHA-256s recorded in `mnist37/assets/SHA256SUMS`, which mnist37 checks before it
 loads a packaged model. `--kinds linear mlp` rebuilds only some.
 """
-import argparse, warnings
-
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
+import argparse
 
 
 def main():
