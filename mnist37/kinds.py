@@ -41,17 +41,18 @@ class WeightsError(ValueError):
 MAX_MODEL_BYTES = 64 << 20  # the packaged models are under half a megabyte; no model file may be larger than this
 
 def model_file(path) -> Path:
-    "`path`, if it is a regular file no larger than `MAX_MODEL_BYTES`; else a one-line `WeightsError` saying what it is"
+    "`path`, if it is a regular file of at most `MAX_MODEL_BYTES`; else a one-line `WeightsError` saying what it is"
     path = Path(path)
     st, kind = file_kind(path)
     if st is None: raise WeightsError(f'{path}: {kind}')
     if kind == 'folder': raise WeightsError(f'{path}: is a folder, not a model file')
     if kind != 'file': raise WeightsError(f'{path}: not a regular file')
-    if st.st_size > MAX_MODEL_BYTES: raise WeightsError(f'{path}: too large for one of these models ({st.st_size >> 20} MB)')
+    if st.st_size > MAX_MODEL_BYTES:
+        raise WeightsError(f'{path}: too large for one of these models ({st.st_size >> 20} MB)')
     return path
 
 # %% ../nbs/97_kinds.ipynb #f3a1c0e1
-ONNX_OPS = {kind: k.ops for kind, k in KINDS.items()}  # the operators each packaged graph uses: all an .onnx file may use
+ONNX_OPS = {kind: k.ops for kind, k in KINDS.items()}  # what each packaged graph uses: all an .onnx file may use
 MAX_ONNX_MEMORY = 512 << 20  # what onnxruntime may allocate while it runs a graph; the packaged CNN needs a few MB
 
 def _varint(b, i:int) -> tuple:
@@ -62,7 +63,7 @@ def _varint(b, i:int) -> tuple:
         if b[i - 1] < 0x80: return n, i
 
 def _fields(b) -> list:
-    "The fields of one protocol-buffer message as `(number, value)`: an int, or a memoryview of a string or message inside"
+    "The fields of one protocol-buffer message as `(number, value)`: an int, or a memoryview of a string or a message"
     out, i = [], 0
     while i < len(b):
         key, i = _varint(b, i)
@@ -73,23 +74,26 @@ def _fields(b) -> list:
         else: raise ValueError(f'field {key >> 3} has an unknown wire type')
         if i > len(b): raise ValueError('a field runs past the end of the file')
         out.append((key >> 3, v))
-        if len(out) > 10_000: raise WeightsError('holds far more parts than any of the three models (over 10,000 in one place)')  # bounds time and memory
+        if len(out) > 10_000:  # bounds time and memory
+            raise WeightsError('holds far more parts than any of the three models (over 10,000 in one place)')
     return out
 
 def _parts(fields, number) -> list: return [v for n, v in fields if n == number and isinstance(v, memoryview)]
 def _text(fields, number) -> str: return ''.join(bytes(v).decode(errors='replace') for v in _parts(fields, number))
 
 def _graph_rules(data, kind) -> set:
-    "The operators of the graph in `data`, or a `WeightsError` (without the path) for a rule broken, a `ValueError` for damage"
+    "The operators of the graph in `data`; a `WeightsError` (no path) for a rule broken, a `ValueError` for damage"
     model = _fields(memoryview(data))
     graphs = _parts(model, 7)  # ModelProto.graph
     if len(graphs) != 1: raise ValueError('it holds no graph')
     graph = _fields(graphs[0])
     if _parts(model, 25) or _parts(model, 20) or _parts(graph, 15):  # functions, training_info, sparse_initializer
         raise WeightsError('holds functions, training steps or sparse weights, which none of the three models has')
-    for t in _parts(graph, 5):  # GraphProto.initializer: TensorProto.external_data (13), data_location (14, 1 = EXTERNAL)
+    # GraphProto.initializer (5): TensorProto.external_data (13), data_location (14, 1 = EXTERNAL)
+    for t in _parts(graph, 5):
         if any(n == 13 or (n == 14 and v != 0) for n, v in _fields(t)):
-            raise WeightsError('keeps weights in another file (ONNX external data); only a self-contained .onnx file is accepted')
+            raise WeightsError('keeps weights in another file (ONNX external data); '
+                               'only a self-contained .onnx file is accepted')
     allowed, ops = ONNX_OPS[kind] if kind else set().union(*ONNX_OPS.values()), set()
     for node in map(_fields, _parts(graph, 1)):  # NodeProto: op_type (4), domain (7), attribute (5)
         op, domain = _text(node, 4), _text(node, 7)
@@ -98,16 +102,18 @@ def _graph_rules(data, kind) -> set:
             raise WeightsError(f'uses the operator {name.encode("unicode_escape").decode()[:60]}, which '
                                f'{f"a {kind} model does not use" if kind else "none of the three models uses"} '
                                f'(allowed: {", ".join(sorted(allowed))})')
-        if any(n in (5, 6, 10, 11, 22, 23) for a in _parts(node, 5) for n, _ in _fields(a)):  # tensors or graphs as attributes
+        attributes = [n for a in _parts(node, 5) for n, _ in _fields(a)]
+        if any(n in (5, 6, 10, 11, 22, 23) for n in attributes):  # tensors or graphs as attributes
             raise WeightsError(f'gives {op} a tensor or a graph as an attribute, which none of the three models does')
         ops.add(op)
     return ops
 
 def onnx_operators(data:bytes, # the whole .onnx file
                    path, # its name, for messages
-                   kind:str=None, # one of `MODEL_KINDS`, to hold the graph to that kind's operators; default: any of them
+                   kind:str=None, # one of `MODEL_KINDS`, to hold the graph to that kind's operators; default: any
                   ) -> set: # the operators its graph uses
-    "The operators of an ONNX model, once it is found self-contained and made only of `ONNX_OPS`; else a one-line `WeightsError`"
+    "The operators of an ONNX model found self-contained and made only of `ONNX_OPS`; else a one-line `WeightsError`"
     try: return _graph_rules(data, kind)
     except WeightsError as e: raise WeightsError(f'{path}: {e}') from None
-    except ValueError as e: raise WeightsError(f'{path}: not an ONNX model that can be loaded (damaged: {e})') from None
+    except ValueError as e:
+        raise WeightsError(f'{path}: not an ONNX model that can be loaded (damaged: {e})') from None

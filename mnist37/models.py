@@ -96,7 +96,8 @@ def _weights_file(path:Path):
     model_file(path)
     if zipfile.is_zipfile(path):  # what torch.save writes: the sizes inside are known before anything is inflated
         with zipfile.ZipFile(path) as z: unpacked = sum(i.file_size for i in z.infolist())
-        if unpacked > MAX_MODEL_BYTES: raise WeightsError(f'{path}: too large for one of these models ({unpacked >> 20} MB unpacked)')
+        if unpacked > MAX_MODEL_BYTES:
+            raise WeightsError(f'{path}: too large for one of these models ({unpacked >> 20} MB unpacked)')
 
 def load_weights(path, # a file written by `save_weights` (or any state dict saved with `torch.save`)
                  kind:str=None, # one of `MODEL_KINDS`; default: whichever the weights fit
@@ -106,24 +107,27 @@ def load_weights(path, # a file written by `save_weights` (or any state dict sav
     _weights_file(path)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore')  # e.g. torch's note that it checks sparse tensors: they are refused below anyway
+            warnings.simplefilter('ignore')  # e.g. torch's note that it checks sparse tensors: refused below anyway
             sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         raise WeightsError(f'{path}: not a weights file that can be loaded safely ({type(e).__name__})') from None
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         raise WeightsError(f'{path}: holds a {type(sd).__name__}, not a state dict of tensors')
-    if any(v.layout != torch.strided for v in sd.values()): raise WeightsError(f'{path}: holds tensors that are not plain (dense) ones')
+    if any(v.layout != torch.strided for v in sd.values()):
+        raise WeightsError(f'{path}: holds tensors that are not plain (dense) ones')
     if not all(torch.isfinite(v).all() for v in sd.values() if v.is_floating_point()):
         raise WeightsError(f'{path}: holds NaN or infinite values, so every answer would be NaN')
     for k in [kind] if kind else MODEL_KINDS:
         model = new_model(k)
         if _shapes(model.state_dict()) == _shapes(sd):
-            for name, want in model.state_dict().items():  # load_state_dict would quietly cast complex or integer numbers
+            for name, want in model.state_dict().items():  # load_state_dict would quietly cast complex or integers
                 if _number_kind(sd[name]) != _number_kind(want):
                     raise WeightsError(f'{path}: {name} holds {str(sd[name].dtype).removeprefix("torch.")} numbers, '
                                        f'where a {k} model has {_number_kind(want)} ones')
             try: model.load_state_dict(sd)
-            except Exception as e: raise WeightsError(f'{path}: these weights do not load into a {k} model ({type(e).__name__})') from None
+            except Exception as e:
+                why = type(e).__name__
+                raise WeightsError(f'{path}: these weights do not load into a {k} model ({why})') from None
             return model.eval()
     raise WeightsError(f'{path}: these weights do not fit a {kind or " or ".join(MODEL_KINDS)} model')
 
@@ -139,13 +143,14 @@ class ImageInput(nn.Module):
 def export_onnx(model:nn.Module, # a trained model of any of the three kinds
                 path, # where to write the `.onnx` file; the folder must exist
                ) -> Path:
-    "Save `model` as an ONNX graph from `(n, 28, 28)` images, named `images`, to its `scores`, replacing `path` atomically"
+    "Save `model` as an ONNX graph from `(n, 28, 28)` images, named `images`, to its `scores`, atomically in `path`"
     import copy, warnings
     wrapped = ImageInput(copy.deepcopy(model).cpu().eval())  # a copy: exporting must not move the caller's model
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the exporter reports its progress as warnings
-        prog = torch.onnx.export(wrapped, (torch.zeros(2, 28, 28),), dynamo=True, verbose=False, input_names=['images'],
-                                 output_names=['scores'], dynamic_shapes=({0: torch.export.Dim('batch')},))
+        prog = torch.onnx.export(wrapped, (torch.zeros(2, 28, 28),), dynamo=True, verbose=False,
+                                 input_names=['images'], output_names=['scores'],
+                                 dynamic_shapes=({0: torch.export.Dim('batch')},))
     with atomic_write(path) as f: f.write(prog.model_proto.SerializeToString())
     return Path(path)
 

@@ -34,7 +34,7 @@ class BasicOptim:
 # %% ../nbs/04_optimizer.ipynb #8b33784d
 def train_nn_linear_model(train_dl, # training batches `(xb, yb)`
                     valid_dl, # validation batches `(xb, yb)`
-                    opt_func=BasicOptim, # `opt_func(params, lr)` makes the optimizer, e.g. `BasicOptim` or fastai's `SGD`
+                    opt_func=BasicOptim, # `opt_func(params, lr)` makes the optimizer: `BasicOptim`, fastai's `SGD`
                     epochs:int=20, # passes over `train_dl`
                     lr:float=1., # learning rate
                     seed:int=42, # for the starting weights

@@ -63,7 +63,8 @@ APPROACHES = [
     Approach('basic_optim', 'BasicOptim, linear1', '(none printed)', _basic_optim, from_fit),
     Approach('nn_linear', 'nn.Linear, BasicOptim', '0.9785', _nn_linear(BasicOptim), from_fit),
     Approach('fastai_sgd', 'nn.Linear, fastai SGD', '0.9785', _fastai_sgd, from_fit),
-    Approach('linear', 'Learner, nn.Linear', '0.9676', _trained('linear', epochs=10), from_learner),  # the book stops at 10
+    Approach('linear', 'Learner, nn.Linear', '0.9676', _trained('linear', epochs=10),  # the book stops at 10
+             from_learner),
     Approach('mlp', 'Learner, simple_net', '0.9828', _trained('mlp'), from_learner),
     Approach('cnn', 'Learner, simple_cnn', '0.9971 (resnet18, 1 epoch)', _trained('cnn'), from_learner),
 ]
@@ -113,7 +114,8 @@ def format_table(results:list, # `Result`s
              for r in results]
     rows = [row[:5 if seconds else 4] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    fmt = lambda row: '  '.join(c.ljust(w) if i in (0, 2, 3) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+    def fmt(row):
+        return '  '.join(c.ljust(w) if i in (0, 2, 3) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
     return '\n'.join([fmt(rows[0]), '  '.join('-' * w for w in widths)] + [fmt(r) for r in rows[1:]])
 
 def write_results(results:list, # `Result`s
@@ -145,7 +147,8 @@ def plot_curves(results:list, # the `Result`s
     for ax, ylim in zip(axs, [(0.45, 1.0), (0.95, 1.0)]):
         seen = []
         for r in results:
-            if not r.curve: ax.axhline(r.accuracy, color='0.5', ls='--', lw=1, label=f'{r.approach} (no training)'); continue
+            if not r.curve:
+                ax.axhline(r.accuracy, color='0.5', ls='--', lw=1, label=f'{r.approach} (no training)'); continue
             twin = r.curve in seen  # BasicOptim repeats sgd_step's numbers exactly, and SGD repeats BasicOptim's
             ax.plot(range(1, len(r.curve) + 1), r.curve, 'x:' if twin else 'o-', ms=4 if twin else 2.5, lw=1.2,
                     label=r.approach + (' (same numbers)' if twin else ''))

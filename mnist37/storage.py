@@ -53,14 +53,15 @@ def _verified(p:Path, size:int, mtime:int, want:str) -> bool: return _sha256(p) 
 def _sums(path:Path) -> dict:
     "`{name: sha256}` from a `SHA256SUMS` file, or a `DataError` if it is missing or damaged"
     try: lines = [l.split() for l in path.read_text().splitlines() if l.strip()]
-    except (OSError, UnicodeDecodeError) as e: raise DataError(f'{path} cannot be read ({getattr(e, "strerror", None) or e}): {REINSTALL}') from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataError(f'{path} cannot be read ({getattr(e, "strerror", None) or e}): {REINSTALL}') from None
     if not lines or any(len(l) != 2 or not re.fullmatch('[0-9a-f]{64}', l[0]) for l in lines):
         raise DataError(f'{path} is damaged (each line should be a SHA-256 and a file name): {REINSTALL}')
     return {n: h for h, n in lines}
 
 def packaged_file(name:str, # a file name in `SHA256SUMS`, e.g. `'mnist_sample.npz'` or `'cnn.pt'`
                  ) -> Path: # its path, once its checksum has been found correct
-    "Path of a file that ships with mnist37, checked against `SHA256SUMS` (checked once per process while it is unchanged)"
+    "Path of a file that ships with mnist37, checked against `SHA256SUMS` (once per process while it is unchanged)"
     folder = assets_dir()
     sums = _sums(folder/'SHA256SUMS')
     if name not in sums: raise DataError(f'{name} is not one of the files that ship with mnist37: {", ".join(sums)}')
@@ -81,7 +82,8 @@ def write_sha256sums(folder:Path=None, # default: `assets_dir()`
                     ) -> Path: # the `SHA256SUMS` file
     "Record the SHA-256 of every file in `folder` in its `SHA256SUMS`, in the format `sha256sum -c` reads"
     folder = Path(folder or assets_dir())
-    names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != 'SHA256SUMS' and not p.name.startswith('.'))
+    names = sorted(p.name for p in folder.iterdir()
+                   if p.is_file() and p.name != 'SHA256SUMS' and not p.name.startswith('.'))
     with atomic_write(folder/'SHA256SUMS', 'w') as f: f.writelines(f'{_sha256(folder/n)}  {n}\n' for n in names)
     return folder/'SHA256SUMS'
 
@@ -132,7 +134,8 @@ def check_writable(path, # a file that some work will write at the end
     "Make sure `path` can be written, making its folder if need be, or raise a one-line `DataError` saying why not"
     path = Path(path)
     _regular_or_new(path)
-    if path.parent.exists() and not path.parent.is_dir(): raise DataError(f'cannot write {path}: {path.parent} is not a folder')
+    if path.parent.exists() and not path.parent.is_dir():
+        raise DataError(f'cannot write {path}: {path.parent} is not a folder')
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
@@ -143,7 +146,8 @@ def check_writable(path, # a file that some work will write at the end
 # %% ../nbs/90_storage.ipynb #c5a1f2e1
 def _stale_temps(path:Path) -> list:
     "Temporary files that `atomic_write` or `write_together` made for `path` and a killed run left behind"
-    pattern = re.compile(rf'\.+{re.escape(path.name)}(\.[a-z0-9_]{{8}}\.tmp)+')  # a write inside a write doubles the dot and the tail
+    # a write inside a write doubles the dot and the tail
+    pattern = re.compile(rf'\.+{re.escape(path.name)}(\.[a-z0-9_]{{8}}\.tmp)+')
     return [path.parent/n for n in os.listdir(path.parent) if pattern.fullmatch(n) and _kind_is_file(path.parent/n)]
 
 def _kind_is_file(p:Path) -> bool:
@@ -153,7 +157,7 @@ def _kind_is_file(p:Path) -> bool:
 @contextmanager
 def write_together(*paths, # files to replace as one group; their folders must exist
                   ):
-    "Temporary paths to write the new `paths` to; all of them replace their targets only when the block ends without an exception"
+    "Temporary paths for the new `paths`; they replace their targets only if the block ends without an exception"
     paths, tmps = [Path(p) for p in paths], []
     for p in paths: _regular_or_new(p)
     try:
