@@ -1,14 +1,19 @@
 """mnist37: how a neural network learns, told through handwritten 3s and 7s.
 
 The lesson's modules, in the order of its chapters: `data`, `similarity`, `sgd`, `linear`, `optimizer`, `learner`,
-`cnn`, `models` and `inference`. The machinery behind them: `storage`, `folders`, `images`, `reproduce` and `cli`.
+`cnn`, `models` and `inference`, then `digits` for all ten. The machinery behind them: `storage`, `kinds`, `folders`,
+`images`, `reproduce`, `cli` and `widgets`.
 Start with `from mnist37.data import load_mnist_tensors`, or run `mnist37 --help`.
 Docs: https://mnist37.github.io/mnist37/
 """
 __version__ = "0.1.0"
 
-import sys
+import sys, warnings
 from importlib.machinery import PathFinder, SourceFileLoader
+
+# fastai's import makes PyTorch warn that `torch.jit.script` is deprecated: nothing a reader can act on. Said once,
+# here, for every module and notebook of mnist37, which all import this package before fastai.
+warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
 
 # `pip install mnist37` installs only what `mnist37 predict` needs; the lesson's modules need the `lesson` extra.
 LESSON_PACKAGES = {'torch', 'torchvision', 'fastai', 'fastcore', 'matplotlib', 'fastprogress'}
@@ -35,7 +40,8 @@ class _LessonFinder:
     def find_spec(name, path=None, target=None):
         if not name.startswith(__name__ + '.'): return None
         spec = PathFinder.find_spec(name, path)
-        if spec and type(spec.loader) is SourceFileLoader: spec.loader = _LessonLoader(spec.loader.name, spec.loader.path)
+        if spec and type(spec.loader) is SourceFileLoader:
+            spec.loader = _LessonLoader(spec.loader.name, spec.loader.path)
         return spec
 
 if not any(isinstance(f, _LessonFinder) for f in sys.meta_path): sys.meta_path.insert(0, _LessonFinder())

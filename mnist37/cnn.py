@@ -43,13 +43,13 @@ def _augment(b): return random_affine(b[0]), b[1]
 
 def cnn_dls(bs:int=64, # images per training batch
            ): # fastai `DataLoaders` with `train` and `valid`, on fastai's `default_device()`
-    "fastai `DataLoaders` for the CNN from the packaged tensors: shuffled, augmented training batches; plain validation"
+    "fastai `DataLoaders` for the CNN from the packaged data: shuffled, augmented training batches, plain validation"
     from fastai.data.core import DataLoaders  # imported here so that importing this module stays fast
     from fastai.data.load import DataLoader
     from fastai.torch_core import default_device
     train_x, train_y, valid_x, valid_y = cnn_tensors()
-    return DataLoaders(DataLoader(list(zip(train_x, train_y)), bs=bs, shuffle=True, drop_last=True, after_batch=_augment),
-                       DataLoader(list(zip(valid_x, valid_y)), bs=512), device=default_device())
+    train = DataLoader(list(zip(train_x, train_y)), bs=bs, shuffle=True, drop_last=True, after_batch=_augment)
+    return DataLoaders(train, DataLoader(list(zip(valid_x, valid_y)), bs=512), device=default_device())
 
 # %% ../nbs/06_cnn.ipynb #3f02a80b
 def conv(ni:int, # channels coming in
@@ -77,7 +77,8 @@ def layer_shapes(model:nn.Sequential, # the model, whose top-level layers are li
     with torch.no_grad():
         for layer in model:
             xb = layer(xb)
-            rows.append((' + '.join(type(l).__name__ for l in (layer if isinstance(layer, nn.Sequential) else [layer])),
+            parts = layer if isinstance(layer, nn.Sequential) else [layer]
+            rows.append((' + '.join(type(l).__name__ for l in parts),
                          tuple(xb.shape), sum(p.numel() for p in layer.parameters())))
     return rows
 
@@ -86,18 +87,15 @@ def train_cnn(epochs:int=8, # passes over the 12,396 training images
               lr:float=1e-2, # peak learning rate of the one-cycle schedule
               bs:int=64, # images per training batch
               seed:int=42, # fixes weights, shuffling and augmentation: same seed, same model
-              progress:bool=True, # show fastai's progress bar and table of epochs
              ): # a fastai `Learner` holding the trained `simple_cnn`
     "Train `simple_cnn` on the 3s and 7s with fastai's one-cycle schedule"
     from fastai.callback.schedule import Learner  # fastai.callback.schedule adds `fit_one_cycle` to `Learner`
-    import fastai.callback.progress  # the progress bar, and `no_bar` to hide it
+    import fastai.callback.progress  # noqa: F401  the progress bar
     from fastai.metrics import accuracy
     from fastai.torch_core import set_seed
     set_seed(seed, reproducible=True)
     learn = Learner(cnn_dls(bs), simple_cnn(), loss_func=F.cross_entropy, metrics=accuracy)
-    if progress: learn.fit_one_cycle(epochs, lr)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    learn.fit_one_cycle(epochs, lr)
     return learn
 
 # %% ../nbs/06_cnn.ipynb #eae6ff46
@@ -120,7 +118,8 @@ def plot_confusion(cm:torch.Tensor, # counts from `confusion_matrix`
     ax.imshow(cm, cmap='Blues')
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, int(cm[i, j]), ha='center', va='center', color='white' if cm[i, j] > cm.max() / 2 else 'black')
+            ax.text(j, i, int(cm[i, j]), ha='center', va='center',
+                    color='white' if cm[i, j] > cm.max() / 2 else 'black')
     ax.set(xticks=range(n), yticks=range(n), xticklabels=vocab, yticklabels=vocab, xlabel='predicted', ylabel='actual',
            title=title)
     return ax
@@ -139,6 +138,7 @@ def plot_hardest(xs:torch.Tensor, # the images, `(n, 1, 28, 28)`
     for ax, i in zip(axs, hardest.tolist()):
         wrong = p_true[i] < 0.5
         ax.imshow(xs[i, 0].cpu(), cmap='Greys'); ax.axis('off')
-        ax.set_title(f'{VOCAB[targs[i]]}: p={p_true[i]:.2f}\n' + ('WRONG' if wrong else 'right'), color='C3' if wrong else 'k',
+        ax.set_title(f'{VOCAB[targs[i]]}: p={p_true[i]:.2f}\n' + ('WRONG' if wrong else 'right'),
+                     color='C3' if wrong else 'k',
                      fontsize=10)
     return hardest

@@ -9,8 +9,8 @@ __all__ = ['NOT_DONE', 'Feedback', 'right', 'hint', 'Stop', 'lesson_words', 'att
            'verdict', 'check_rmse_distance', 'check_closest_mean', 'check_sgd_step', 'check_quadratic_grads',
            'check_mnist_loss', 'check_batch_accuracy', 'check_train_epoch', 'check_optimizer', 'check_linear_by_hand',
            'check_layers', 'check_image_accuracy', 'check_learner', 'check_conv_out_size', 'check_softmax',
-           'check_confusion_matrix', 'can_show_sliders', 'interact_or_show', 'check_log_softmax', 'check_cross_entropy',
-           'check_digit_accuracy', 'check_top2_accuracy', 'check_most_confused']
+           'check_confusion_matrix', 'check_log_softmax', 'check_cross_entropy', 'check_digit_accuracy',
+           'check_top2_accuracy', 'check_most_confused']
 
 # %% ../nbs/95_exercises.ipynb #e53f4ac2
 import copy, linecache, os, re, sys, traceback
@@ -703,8 +703,8 @@ def _lesson_dls(): from mnist37.learner import mnist_dls; return mnist_dls(*load
 @lru_cache
 def _fastai_accuracy(epochs, lr):
     "What fastai's `Learner` reaches with the lesson's recipe (trained once for each setting)"
-    from mnist37.learner import train_linear
-    return train_linear(epochs, lr, progress=False).recorder.values[-1][2]
+    from mnist37.models import train_model
+    return train_model('linear', progress=False, epochs=epochs, lr=lr).recorder.values[-1][2]
 
 @checker
 def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, loss_func, opt_func, metric)`
@@ -790,23 +790,6 @@ def check_confusion_matrix(f, # the reader's `f(preds, targs, n)`
             'not add up a pair that occurs twice; count with a loop, `torch.bincount`, or '
             '`index_put_(..., accumulate=True)`.'),
     }, 'rows are the true classes, columns the predictions.')
-
-# %% ../nbs/95_exercises.ipynb #6e011c9e
-def can_show_sliders() -> bool:
-    "Is this a Jupyter front end a person uses, with `ipywidgets` installed? (A test runner or plain Python is not.)"
-    try: import ipywidgets  # noqa: F401
-    except ImportError: return False
-    from IPython import get_ipython
-    return bool(getattr(getattr(get_ipython(), 'kernel', None), '_allow_stdin', False))
-
-def interact_or_show(f, # draws the experiment for the sliders' values
-                     picture, # draws the experiment as a still, with no arguments
-                     **sliders, # as for `ipywidgets.interact`: `lr=(0.01, 1.1, 0.01)`
-                    ):
-    "`ipywidgets.interact(f, **sliders)` in a Jupyter front end; elsewhere `picture()`"
-    if not can_show_sliders(): return picture()
-    from ipywidgets import interact
-    interact(f, **sliders)
 
 # %% ../nbs/95_exercises.ipynb #d1094661
 def _second(f, # the reader's function, right on the first example

@@ -9,13 +9,13 @@ __all__ = ['MAX_SIDE', 'MAX_FILE_BYTES', 'PIPE_SECONDS', 'FORMATS', 'MNIST_SIDE'
            'picture_name', 'read_image', 'background', 'otsu_threshold', 'to_mnist', 'preprocess', 'synthetic_photo']
 
 # %% ../nbs/92_images.ipynb #614041c1
-import io, os, select, stat, time, warnings
+import io, os, select, time, warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from .storage import stat_or_why
+from .storage import file_kind
 
 # %% ../nbs/92_images.ipynb #f48a886f
 class ImageError(ValueError):
@@ -27,7 +27,8 @@ class ImageError(ValueError):
 MAX_SIDE = 2048  # larger pictures are shrunk to this before anything else
 MAX_FILE_BYTES = 50 << 20  # larger files are refused unread
 PIPE_SECONDS = 5  # how long a pipe or FIFO may take to deliver its picture
-FORMATS = ('PNG', 'JPEG', 'GIF', 'BMP', 'TIFF', 'WEBP', 'PPM')  # what PIL may open: JPEG covers phones' MPO, PPM covers PBM and PGM
+# what PIL may open: JPEG covers phones' MPO, PPM covers PBM and PGM
+FORMATS = ('PNG', 'JPEG', 'GIF', 'BMP', 'TIFF', 'WEBP', 'PPM')
 
 def picture_name(src, # what `read_image` was given
                  name:str=None, # the caller's own name for it, if any
@@ -43,27 +44,26 @@ def read_image(src, # a path, a PIL image, or an array (NumPy or PyTorch) of sha
     name = picture_name(src, name)
     if isinstance(src, (str, os.PathLike)): return _read_file(Path(src), name)
     if isinstance(src, Image.Image): return _pil_grey(src, name)
-    if type(src).__module__.startswith('torch') and hasattr(src, 'detach'): src = _tensor_array(src, name)  # without importing torch
+    if type(src).__module__.startswith('torch') and hasattr(src, 'detach'):  # a tensor, known without importing torch
+        src = _tensor_array(src, name)
     if isinstance(src, np.ndarray): return _array_grey(src, name)
     raise ImageError(name, f'expected a file path, a PIL image or an array, not {type(src).__name__}')
 
 # %% ../nbs/92_images.ipynb #46b79d5b
-_KINDS = [(stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')]
+_TOO_BIG = f'larger than {MAX_FILE_BYTES >> 20} MB, far more than a picture of a digit needs'
 
 def _file_bytes(path, name) -> io.BytesIO:
-    "The bytes of a regular file or a pipe, read within the size and time limits, or the `ImageError` that says why not"
-    st, why = stat_or_why(path)  # the same reasons as for a model file
-    if why: raise ImageError(name, why)
-    if stat.S_ISDIR(st.st_mode): raise ImageError(name, 'is a folder, not an image')
-    kind = next((k for test, k in _KINDS if test(st.st_mode)), None)
-    if kind: raise ImageError(name, f'not a regular file ({kind})')
-    if stat.S_ISREG(st.st_mode):
-        if st.st_size == 0: raise ImageError(name, 'empty file')
-        if st.st_size > MAX_FILE_BYTES: raise ImageError(name, f'larger than {MAX_FILE_BYTES >> 20} MB, far more than a picture of a digit needs')
-        try: return io.BytesIO(path.read_bytes())
-        except PermissionError: raise ImageError(name, 'permission denied') from None
-        except OSError as e: raise ImageError(name, f'could not be read ({e.strerror or e})') from None
-    return _pipe_bytes(path, name)
+    "The bytes of a regular file or a pipe, read within the size and time limits, or the `ImageError` saying why not"
+    st, kind = file_kind(path)  # the same reasons as for a model file
+    if st is None: raise ImageError(name, kind)
+    if kind == 'folder': raise ImageError(name, 'is a folder, not an image')
+    if kind == 'pipe': return _pipe_bytes(path, name)
+    if kind != 'file': raise ImageError(name, f'not a regular file ({kind})')
+    if st.st_size == 0: raise ImageError(name, 'empty file')
+    if st.st_size > MAX_FILE_BYTES: raise ImageError(name, _TOO_BIG)
+    try: return io.BytesIO(path.read_bytes())
+    except PermissionError: raise ImageError(name, 'permission denied') from None
+    except OSError as e: raise ImageError(name, f'could not be read ({e.strerror or e})') from None
 
 def _pipe_bytes(path, name) -> io.BytesIO:
     "Read a pipe or FIFO without waiting forever for a writer, or taking more than `MAX_FILE_BYTES`"
@@ -76,7 +76,7 @@ def _pipe_bytes(path, name) -> io.BytesIO:
             except BlockingIOError: continue
             if not chunk: break  # the writer is done (or there never was one)
             chunks.append(chunk); size += len(chunk)
-            if size > MAX_FILE_BYTES: raise ImageError(name, f'larger than {MAX_FILE_BYTES >> 20} MB, far more than a picture of a digit needs')
+            if size > MAX_FILE_BYTES: raise ImageError(name, _TOO_BIG)
         else: raise ImageError(name, f'a pipe that delivered no picture within {PIPE_SECONDS} seconds')
     finally: os.close(fd)
     if not size: raise ImageError(name, 'a pipe or FIFO, and nothing was written to it')
@@ -89,12 +89,14 @@ def _read_file(path, name):
             warnings.simplefilter('error', Image.DecompressionBombWarning)
             with Image.open(data, formats=FORMATS) as im: return _pil_grey(im, name)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(name, f'too many pixels to open safely (over {Image.MAX_IMAGE_PIXELS:,}; a decompression bomb?)') from None
+        raise ImageError(name, f'too many pixels to open safely (over {Image.MAX_IMAGE_PIXELS:,}; '
+                               'a decompression bomb?)') from None
     except UnidentifiedImageError: raise ImageError(name, _unaccepted(data)) from None
     except OSError as e: raise ImageError(name, f'could not be read ({e.strerror or e})') from None
     except ImageError: raise
-    except Exception as e:  # e.g. PIL's ValueError for a PNG text chunk that inflates too far: still this picture's one line
-        raise ImageError(name, f'could not be read ({str(e).splitlines()[0] if str(e) else type(e).__name__})') from None
+    except Exception as e:  # e.g. PIL's ValueError for a PNG text chunk that inflates too far: still one line
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ImageError(name, f'could not be read ({why})') from None
 
 def _unaccepted(data) -> str:
     "Why a file that none of `FORMATS` opens is refused: its format by name, if PIL knows it"
@@ -108,37 +110,43 @@ def _unaccepted(data) -> str:
 def _too_many(h, w) -> str:
     return f'too many pixels ({h:,} x {w:,}; the limit is {Image.MAX_IMAGE_PIXELS:,}, as for files)'
 
-_UPRIGHT = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180], 4: [Image.Transpose.FLIP_TOP_BOTTOM],
+_UPRIGHT = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
+            4: [Image.Transpose.FLIP_TOP_BOTTOM],
             5: [Image.Transpose.TRANSPOSE], 6: [Image.Transpose.ROTATE_270], 7: [Image.Transpose.TRANSVERSE],
             8: [Image.Transpose.ROTATE_90]}  # what turns a picture upright, for each EXIF orientation
 
 def _pil_grey(im, name):
-    if getattr(im, 'is_animated', False) and im.format != 'MPO':  # `is_animated` stops at the second frame; counting all could take hours
+    # `is_animated` stops at the second frame; counting all of them could take hours
+    if getattr(im, 'is_animated', False) and im.format != 'MPO':
         raise ImageError(name, 'animated or multi-page; save the one picture you want as a still image')
     if 0 in im.size: raise ImageError(name, f'the picture has no pixels ({im.width}x{im.height})')
-    if Image.MAX_IMAGE_PIXELS and im.width * im.height > Image.MAX_IMAGE_PIXELS: raise ImageError(name, _too_many(im.height, im.width))
+    if Image.MAX_IMAGE_PIXELS and im.width * im.height > Image.MAX_IMAGE_PIXELS:
+        raise ImageError(name, _too_many(im.height, im.width))
     if im.format == 'JPEG': im.draft('L', (MAX_SIDE, MAX_SIDE))  # JPEG can decode straight to grey at a smaller scale
     with warnings.catch_warnings():
         warnings.simplefilter('error', Image.DecompressionBombWarning)
         try: im.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning): raise
-        except Exception as e: raise ImageError(name, f'damaged or truncated image data ({str(e).splitlines()[0]})') from None
-    try: turns = _UPRIGHT.get(im.getexif().get(0x0112, 1), [])  # after `load`: Pillow turns a TIFF upright as it loads it, and drops the tag
+        except Exception as e:
+            raise ImageError(name, f'damaged or truncated image data ({str(e).splitlines()[0]})') from None
+    # after `load`: Pillow turns a TIFF upright as it loads it, and drops the tag
+    try: turns = _UPRIGHT.get(im.getexif().get(0x0112, 1), [])
     except Exception: turns = []  # unreadable EXIF: take the picture as stored
     try: a = _grey_small(im, name)
     except ImageError: raise
-    except (ValueError, OSError) as e: raise ImageError(name, f'a {im.mode} picture that cannot be made grey ({e})') from None
+    except (ValueError, OSError) as e:
+        raise ImageError(name, f'a {im.mode} picture that cannot be made grey ({e})') from None
     for t in turns: a = np.ascontiguousarray(np.asarray(Image.fromarray(a).transpose(t)))
     return a
 
 def _grey_small(im, name) -> np.ndarray:
     "Greyscale floats from 0 to 1, shrunk to at most `MAX_SIDE` a side before any full-size conversion"
     k = -(-max(im.size) // MAX_SIDE)  # the whole factor that brings the longer side within MAX_SIDE
-    if im.mode.startswith('I;16') or im.mode in ('I', 'F'):  # 16- and 32-bit pixels: no `reduce`, but a box filter averages too
+    if im.mode.startswith('I;16') or im.mode in ('I', 'F'):  # 16, 32 bits: no `reduce`, but a box filter averages too
         if k > 1: im = im.resize((max(1, im.width // k), max(1, im.height // k)), Image.Resampling.BOX)
         a = np.asarray(im, dtype=np.float32)
         if im.mode == 'F': return _array_grey(a, name)
-        return np.clip(a / (255 if a.max() <= 255 else 65535), 0, 1)  # PIL's own conversions from 8 bits stay in 0..255
+        return np.clip(a / (255 if a.max() <= 255 else 65535), 0, 1)  # PIL's conversions from 8 bits stay in 0..255
     if im.mode == 'LAB': im = im.getchannel('L')  # its lightness is the grey; PIL has no conversion from LAB to L
     if im.mode == 'La': im = im.convert('LA')  # premultiplied alpha, which alpha_composite does not take
     if im.mode in ('1', 'P', 'PA'): im = im.convert('RGBA' if im.mode == 'PA' or 'transparency' in im.info else 'L')
@@ -149,28 +157,33 @@ def _grey_small(im, name) -> np.ndarray:
 
 # %% ../nbs/92_images.ipynb #9ae5b1f0
 def _tensor_array(t, name) -> np.ndarray:
-    "A PyTorch tensor's values as a NumPy array (without importing PyTorch), or the `ImageError` saying why it has none"
-    if str(t.layout) != 'torch.strided': raise ImageError(name, f'a sparse tensor ({t.layout}); pass a dense one (`.to_dense()`)')
+    "A PyTorch tensor's values as a NumPy array (without importing PyTorch), or the `ImageError` saying why not"
+    if str(t.layout) != 'torch.strided':
+        raise ImageError(name, f'a sparse tensor ({t.layout}); pass a dense one (`.to_dense()`)')
     if t.is_meta: raise ImageError(name, 'a tensor on the meta device, which holds no values')
     if Image.MAX_IMAGE_PIXELS and t.numel() > 4 * Image.MAX_IMAGE_PIXELS:  # refused before it is copied off a GPU
-        raise ImageError(name, f'too many values ({t.numel():,}) for a picture; the limit is {Image.MAX_IMAGE_PIXELS:,} pixels, as for files')
+        raise ImageError(name, f'too many values ({t.numel():,}) for a picture; '
+                               f'the limit is {Image.MAX_IMAGE_PIXELS:,} pixels, as for files')
     t = t.detach().cpu()
     if str(t.dtype) == 'torch.bfloat16': t = t.float()  # NumPy has no bfloat16
     try: return t.numpy()
-    except Exception as e: raise ImageError(name, f'a tensor whose values NumPy cannot take ({str(e).splitlines()[0]})') from None
+    except Exception as e:
+        raise ImageError(name, f'a tensor whose values NumPy cannot take ({str(e).splitlines()[0]})') from None
 
 def _shrink(a:np.ndarray, k:int) -> np.ndarray:
     "The mean of each k x k block of `a` (smaller blocks at the far edges), in float32, made without a full-size copy"
     for axis in (0, 1):
         starts = np.arange(0, a.shape[axis], k)
         sizes = np.diff(np.append(starts, a.shape[axis])).astype(np.float32)
-        a = np.add.reduceat(a, starts, axis=axis, dtype=np.float32) / sizes.reshape([-1 if i == axis else 1 for i in range(a.ndim)])
+        shape = [-1 if i == axis else 1 for i in range(a.ndim)]
+        a = np.add.reduceat(a, starts, axis=axis, dtype=np.float32) / sizes.reshape(shape)
     return a
 
 def _array_grey(a, name):
     if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4): a = a.transpose(1, 2, 0)
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[-1] in (1, 3, 4))):
-        raise ImageError(name, f'an array of shape {tuple(a.shape)} is not a picture: expected (h, w), (h, w, c) or (c, h, w)')
+        raise ImageError(name, f'an array of shape {tuple(a.shape)} is not a picture: '
+                               'expected (h, w), (h, w, c) or (c, h, w)')
     if a.size == 0: raise ImageError(name, 'the array is empty')
     h, w = a.shape[:2]
     if Image.MAX_IMAGE_PIXELS and h * w > Image.MAX_IMAGE_PIXELS: raise ImageError(name, _too_many(h, w))
@@ -179,7 +192,8 @@ def _array_grey(a, name):
         if a.min() < 0 or a.max() > 255: raise ImageError(name, 'integer pixels must lie between 0 and 255')
         scale = 1 if a.dtype == bool else 255
     elif np.issubdtype(a.dtype, np.floating):
-        if not (a.min() >= 0 and a.max() <= 1): raise ImageError(name, 'float pixels must lie between 0 and 1')  # NaN fails both
+        if not (a.min() >= 0 and a.max() <= 1):  # NaN fails both
+            raise ImageError(name, 'float pixels must lie between 0 and 1')
         scale = 1
     else: raise ImageError(name, f'cannot use an array of {a.dtype}')
     k = -(-max(h, w) // MAX_SIDE)  # as for files: shrunk to at most MAX_SIDE a side before anything else
@@ -207,7 +221,8 @@ def background(ink:np.ndarray, # (h, w) picture with bright ink on a darker back
     low = np.pad(ink.astype(np.float32), ((0, H - h), (0, W - w)), constant_values=np.inf)
     low = low.reshape(H // k, k, W // k, k).min((1, 3))  # the least inky value in each block
     p = np.pad(low, 1, constant_values=np.inf)
-    low = np.min([p[i:i + low.shape[0], j:j + low.shape[1]] for i in range(3) for j in range(3)], 0)  # ... and around it
+    # ... and around it
+    low = np.min([p[i:i + low.shape[0], j:j + low.shape[1]] for i in range(3) for j in range(3)], 0)
     return _stretch(_stretch(low, h, 0), w, 1)
 
 # %% ../nbs/92_images.ipynb #e795b0ea
@@ -233,7 +248,8 @@ def to_mnist(grey:np.ndarray, # (h, w) greyscale picture, 0 black to 1 white, da
              name:str='picture', # what to call it in error messages
             ) -> np.ndarray: # (28, 28) float32: 0 background, up to 1 for ink, like an MNIST image
     "Invert, flatten, threshold, crop, scale and centre a picture of one digit the way MNIST's were made"
-    if np.ndim(grey) != 2 or np.size(grey) == 0: raise ImageError(name, f'expected an (h, w) array of grey values, not shape {np.shape(grey)}')
+    if np.ndim(grey) != 2 or np.size(grey) == 0:
+        raise ImageError(name, f'expected an (h, w) array of grey values, not shape {np.shape(grey)}')
     if not np.isfinite(grey).all(): raise ImageError(name, 'holds NaN or infinite values, not shades of grey')
     h, w = grey.shape
     k = max(1, min(h, w) // 20)  # a frame 5% wide

@@ -6,7 +6,7 @@ Docs: https://mnist37.github.io/mnist37/linear.html.md"""
 
 # %% auto #0
 __all__ = ['init_params', 'linear1', 'sigmoid', 'mnist_loss', 'calc_grad', 'train_epoch', 'batch_accuracy', 'validate_epoch',
-           'linear1_model', 'fit', 'train_linear1', 'show_weights']
+           'linear1_model', 'fit', 'train_linear1_params', 'show_weights']
 
 # %% ../nbs/03_linear.ipynb #abdb37fa
 from functools import partial
@@ -114,7 +114,7 @@ def fit(model, # called as `model(xb)`
     return accs
 
 # %% ../nbs/03_linear.ipynb #fef8262f
-def train_linear1(train_dl, # training batches `(xb, yb)`
+def train_linear1_params(train_dl, # training batches `(xb, yb)`
                   valid_dl, # validation batches `(xb, yb)`
                   epochs:int=20, # passes over `train_dl`
                   lr:float=1., # learning rate

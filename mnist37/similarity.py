@@ -16,7 +16,8 @@ from .data import load_sample_arrays
 def digit_stacks() -> tuple: # training 3s, training 7s, validation 3s, validation 7s, each `(n, 28, 28)`
     "The four stacks of images the chapter works with, as floats from 0 to 1, from the packaged arrays"
     arrays = load_sample_arrays()
-    return tuple(torch.from_numpy(arrays[k][0]).float()/255 for k in [('train', '3'), ('train', '7'), ('valid', '3'), ('valid', '7')])
+    splits = [('train', '3'), ('train', '7'), ('valid', '3'), ('valid', '7')]
+    return tuple(torch.from_numpy(arrays[k][0]).float()/255 for k in splits)
 
 # %% ../nbs/01_pixel_similarity.ipynb #463e1fef
 def mnist_distance(a:torch.Tensor, # images, shape `(..., 28, 28)`

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from mnist37 import exercises as ex
+from mnist37 import exercises as ex, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,8 +109,8 @@ def test_learner_check_compares_with_fastai():
 
 
 def test_sliders_fall_back_to_the_picture_outside_jupyter():
-    assert not ex.can_show_sliders()
-    assert ex.interact_or_show(lambda lr: 'slider', lambda: 'picture', lr=(0.1, 1.)) == 'picture'
+    assert not widgets.can_show_sliders()
+    assert widgets.interact_or_show(lambda lr: 'slider', lambda: 'picture', lr=(0.1, 1.)) == 'picture'
 
 
 def test_checkers_have_docs():

@@ -86,11 +86,11 @@ def test_names_shared_with_python_come_from_the_package(data):
     import inspect
     from mnist37.data import VOCAB
     from mnist37.learner import mnist_dls
-    from mnist37.linear import train_linear1
-    from mnist37.storage import MODEL_KINDS
+    from mnist37.linear import train_linear1_params
+    from mnist37.kinds import MODEL_KINDS
     d = data[0]
     assert d['kinds'] == list(MODEL_KINDS) and list(d['kind_names']) == list(MODEL_KINDS) and d['vocab'] == list(VOCAB)
-    fit = inspect.signature(train_linear1).parameters
+    fit = inspect.signature(train_linear1_params).parameters
     assert d['defaults'] == dict(batch_size=inspect.signature(mnist_dls).parameters['bs'].default, lr=fit['lr'].default,
                                  seed=fit['seed'].default) == dict(batch_size=bp.BATCH_SIZE, lr=bp.LR, seed=bp.SEED)
     # no JavaScript types them again

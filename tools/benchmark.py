@@ -24,12 +24,10 @@ The data and CNN steps run in this process (fastai imported before any clock sta
 best time kept; the big ones run once. This is a measurement, not a test: the numbers
 depend on the machine and on whatever else it is doing, so the load average is printed with them.
 """
-import argparse, json, os, platform, subprocess, sys, time, warnings
+import argparse, json, os, platform, subprocess, sys, time
 
 import numpy as np
 from functools import partial
-
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
 
 
 def best_of(n, f):
@@ -56,9 +54,9 @@ def lesson_tensors(path):
 
 
 def mnist37_tensors():
-    import mnist37.storage as storage
     from mnist37.data import load_mnist_tensors
-    storage._verified.cache_clear()  # a cold read: load the file and check its checksum again
+    from mnist37.storage import forget_checked
+    forget_checked()  # a cold read: load the file and check its checksum again
     return load_mnist_tensors()
 
 
@@ -68,7 +66,7 @@ def full_mnist(repeats):
     import mnist37.storage as storage
     from mnist37.data import load_mnist_arrays
     from mnist37.folders import MNIST_PNG, folder_problems
-    def cold(): storage._verified.cache_clear(); return load_mnist_arrays()  # read and checked again each time
+    def cold(): storage.forget_checked(); return load_mnist_arrays()  # read and checked again each time
     load_s, arrays = best_of(repeats, cold)
     assert [a.shape for a in arrays] == [(60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]
     write = [sys.executable, '-c', 'import sys; from mnist37.folders import mnist_png; mnist_png(sys.argv[1], progress=0)']
@@ -165,8 +163,8 @@ def main():
     assert all(torch.equal(a, b) for a, b in zip(lesson_data, ours_data)), 'the two pipelines disagree'
     row('data: PNG loop vs packaged arrays', t_lesson, t_ours, 'identical tensors')
 
-    from mnist37.cnn import train_cnn
-    t0 = time.perf_counter(); cnn = train_cnn(progress=False); t_cnn = time.perf_counter() - t0
+    from mnist37.models import train_model
+    t0 = time.perf_counter(); cnn = train_model('cnn', progress=False); t_cnn = time.perf_counter() - t0
     acc_cnn = cnn.recorder.values[-1][-1]
     if not args.quick:
         from fastai.vision.all import ImageDataLoaders, vision_learner, resnet18, accuracy

@@ -6,15 +6,14 @@ trained with its chapter's recipe and seed, on one CPU thread, through `mnist37.
 saved with `save_weights` and `export_onnx`, and their SHA-256s recorded in `mnist37/assets/SHA256SUMS`, which mnist37 checks before it
 loads a packaged model. `--kinds linear mlp` rebuilds only some.
 """
-import argparse, warnings
-
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
+import argparse
 
 
 def main():
     import torch
     from mnist37.models import export_onnx, save_weights, train_model
-    from mnist37.storage import MODEL_KINDS, assets_dir, write_sha256sums
+    from mnist37.kinds import MODEL_KINDS
+    from mnist37.storage import assets_dir, write_sha256sums
     torch.set_num_threads(1)  # as the chapters and `mnist37 train` do, so that retraining there gives these very weights
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--kinds', nargs='+', choices=MODEL_KINDS, default=list(MODEL_KINDS), help='which models (default: all)')
