@@ -24,10 +24,7 @@ from .storage import DataError, current_umask
 # %% ../nbs/91_folders.ipynb #052bb9bb
 def fastai_data_dir() -> Path:
     "fastai's data folder, where `untar_data` looks (`FASTAI_HOME` and fastai's `config.ini` decide it)"
-    import warnings
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)  # raised inside fastai's import
-        from fastai.data.external import fastai_cfg  # imported here: fastai is slow to import and only this needs it
+    from fastai.data.external import fastai_cfg  # imported here: fastai is slow to import and only this needs it
     fastai_cfg.cache_clear()  # read FASTAI_HOME afresh, so a change made after import is honoured
     try: return fastai_cfg().path('data')  # fastai writes its config.ini into FASTAI_HOME the first time
     except OSError as e:
