@@ -8,10 +8,11 @@ Docs: https://mnist37.github.io/mnist37/cli.html.md"""
 __all__ = ['main']
 
 # %% ../nbs/94_cli.ipynb #d713194e
-import argparse, errno, inspect, io, math, os, sys, textwrap, time, warnings
+import argparse, errno, io, math, os, sys, textwrap, time, warnings
 from pathlib import Path
 
-from .storage import MODEL_KINDS, DataError, WeightsError
+from .kinds import KINDS, MODEL_KINDS, WeightsError
+from .storage import DataError
 
 # %% ../nbs/94_cli.ipynb #7eb96cb5
 def _err(msg):
@@ -67,12 +68,11 @@ def _train(args):
     _one_thread()
     import torch
     from mnist37.inference import OnnxModel
-    from mnist37.models import _recipe, export_onnx, load_weights, save_weights, train_model
+    from mnist37.models import export_onnx, load_weights, recipe_for, save_weights, train_model
     given = {k: v for k, v in dict(epochs=args.epochs, lr=args.lr, seed=args.seed).items() if v is not None}
-    recipe = _recipe(args.model)[1]
-    defaults = inspect.signature(recipe).parameters
-    epochs, lr = (given.get(k, defaults[k].default) for k in ('epochs', 'lr'))
-    print(f'training {args.model} with {recipe.__name__}: {epochs} epochs at lr {lr}' +
+    recipe = recipe_for(args.model)
+    epochs, lr = ({**recipe.defaults, **given}[k] for k in ('epochs', 'lr'))
+    print(f'training {args.model} with {recipe.train.__name__}: {epochs} epochs at lr {lr}' +
           (f', seed {args.seed}' if args.seed is not None else ''))
     t0 = time.perf_counter()
     learn = train_model(args.model, progress=not args.quiet, **given)
@@ -210,7 +210,7 @@ def _parser() -> argparse.ArgumentParser:
                              'in mnist_png/, the folder untar_data(URLs.MNIST) returns')
     cmd['data'].add_argument('-q', '--quiet', action='store_true', help='print nothing unless something is wrong')
     cmd['reproduce'].add_argument('--out', default='results', metavar='DIR', help='folder for results.json and the plots (default: results)')
-    cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='linear: nn.Linear; mlp: simple_net; cnn: simple_cnn (default: cnn)')
+    cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='; '.join(f'{k}: {v.model}' for k, v in KINDS.items()) + ' (default: cnn)')
     cmd['train'].add_argument('--epochs', type=_epochs, metavar='N', help="passes over the training set (default: the recipe's)")
     cmd['train'].add_argument('--lr', type=_lr, metavar='X', help="learning rate (default: the recipe's)")
     cmd['train'].add_argument('--seed', type=_seed, metavar='N', help="random seed, 0 or more (default: the recipe's)")

@@ -702,8 +702,8 @@ def _lesson_dls(): from mnist37.learner import mnist_dls; return mnist_dls(*load
 @lru_cache
 def _fastai_accuracy(epochs, lr):
     "What fastai's `Learner` reaches with the lesson's recipe (trained once for each setting)"
-    from mnist37.learner import train_linear
-    return train_linear(epochs, lr, progress=False).recorder.values[-1][2]
+    from mnist37.models import train_model
+    return train_model('linear', progress=False, epochs=epochs, lr=lr).recorder.values[-1][2]
 
 @checker
 def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, loss_func, opt_func, metric)`

@@ -17,7 +17,8 @@ import numpy as np
 
 from .data import VOCAB
 from .images import ImageError, picture_name, preprocess
-from .storage import MAX_MODEL_BYTES, MAX_ONNX_MEMORY, MODEL_KINDS, WeightsError, model_file, onnx_operators, packaged_file
+from .kinds import KINDS, MAX_MODEL_BYTES, MAX_ONNX_MEMORY, MODEL_KINDS, WeightsError, kind_named, model_file, onnx_operators
+from .storage import packaged_file
 
 # %% ../nbs/08_inference.ipynb #e3837620
 Prediction = namedtuple('Prediction', ['label', 'prob'])  # the digit, '3' or '7', and the model's probability for it
@@ -88,7 +89,6 @@ def predict(src, # a path, a PIL image or an array
 
 # %% ../nbs/08_inference.ipynb #11711bc3
 _FLOATS = ('tensor(float)', 'tensor(double)', 'tensor(float16)')
-_SCORES = {'linear': 1, 'mlp': 1, 'cnn': len(VOCAB)}  # how many scores per image each kind gives
 
 def _reason(e:Exception) -> str:
     "onnxruntime's message in one line, without its error-code prefix and the source-file locations inside it"
@@ -125,11 +125,11 @@ class OnnxModel:
     def __init__(self, path, # an .onnx file
                  kind:str=None, # one of `MODEL_KINDS`, to hold the graph to it; default: any of them
                 ):
-        if kind is not None and kind not in MODEL_KINDS: raise ValueError(f'unknown model kind {kind!r}: choose one of {", ".join(MODEL_KINDS)}')
+        if kind is not None: kind_named(kind)  # a ValueError for a kind there isn't
         self.path = path = model_file(path)  # a regular file of a sensible size, or a one-line WeightsError
         with open(path, 'rb') as f: data = f.read(MAX_MODEL_BYTES + 1)  # once: what is checked is what is run
         if len(data) > MAX_MODEL_BYTES: raise WeightsError(f'{path}: too large for one of these models')
-        onnx_operators(data, path, kind)  # self-contained, and only operators the three models use (Appendix A)
+        onnx_operators(data, path, kind)  # self-contained, and only operators the three models use (Appendix H)
         import onnxruntime as ort  # imported here, so that importing this module stays quick
         _capped_memory()
         opts = ort.SessionOptions()
@@ -141,7 +141,7 @@ class OnnxModel:
         ins, outs = self.session.get_inputs(), self.session.get_outputs()
         if len(ins) != 1 or len(ins[0].shape) != 3 or ins[0].shape[1:] != [28, 28] or ins[0].type != 'tensor(float)':
             raise WeightsError(f'{path}: takes {", ".join(f"{i.type} of shape {i.shape}" for i in ins)}, not (n, 28, 28) images')
-        width = (_SCORES[kind],) if kind else (1, len(VOCAB))
+        width = (KINDS[kind].scores,) if kind else tuple(sorted({k.scores for k in KINDS.values()}))  # scores per image
         if len(outs) != 1 or len(outs[0].shape) != 2 or outs[0].shape[1] not in width or outs[0].type not in _FLOATS:
             raise WeightsError(f'{path}: gives {", ".join(f"{o.type} of shape {o.shape}" for o in outs)}, not '
                                f'{" or ".join(map(str, width))} float score{"s" * (max(width) > 1)} per image{f" as a {kind} model does" if kind else ""}')
@@ -168,5 +168,5 @@ class OnnxModel:
 def packaged_onnx(kind:str='cnn', # one of `MODEL_KINDS`
                  ) -> OnnxModel:
     "The trained model of the given kind that ships with mnist37, as an ONNX graph (loaded once, then cached)"
-    if kind not in MODEL_KINDS: raise ValueError(f'unknown model kind {kind!r}: choose one of {", ".join(MODEL_KINDS)}')
+    kind_named(kind)
     return OnnxModel(packaged_file(f'{kind}.onnx'), kind)

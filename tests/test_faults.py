@@ -599,7 +599,7 @@ ALLOW = 'import sys, mnist37.inference as inf\ninf.onnx_operators = lambda *args
 def test_onnx_memory_is_capped(tmp_path):
     "A graph that asks for 1.2 GB (or 40 GB) got it, or died with a traceback; now it stops at the cap, in one line"
     path = save_onnx(tile_graph(400_000), tmp_path/'tile.onnx')
-    code = (ALLOW + 'from mnist37.storage import WeightsError\nimport numpy as np\n'
+    code = (ALLOW + 'from mnist37.kinds import WeightsError\nimport numpy as np\n'
             'try: inf.OnnxModel(sys.argv[1]).scores(np.zeros((1, 28, 28), np.float32)); print("ran")\n'
             'except WeightsError as e: print("WeightsError", e)')
     *out, mb = _peak_rss_mb(code, path)

@@ -165,8 +165,8 @@ def main():
     assert all(torch.equal(a, b) for a, b in zip(lesson_data, ours_data)), 'the two pipelines disagree'
     row('data: PNG loop vs packaged arrays', t_lesson, t_ours, 'identical tensors')
 
-    from mnist37.cnn import train_cnn
-    t0 = time.perf_counter(); cnn = train_cnn(progress=False); t_cnn = time.perf_counter() - t0
+    from mnist37.models import train_model
+    t0 = time.perf_counter(); cnn = train_model('cnn', progress=False); t_cnn = time.perf_counter() - t0
     acc_cnn = cnn.recorder.values[-1][-1]
     if not args.quick:
         from fastai.vision.all import ImageDataLoaders, vision_learner, resnet18, accuracy

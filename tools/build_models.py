@@ -14,7 +14,8 @@ warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=Futur
 def main():
     import torch
     from mnist37.models import export_onnx, save_weights, train_model
-    from mnist37.storage import MODEL_KINDS, assets_dir, write_sha256sums
+    from mnist37.kinds import MODEL_KINDS
+    from mnist37.storage import assets_dir, write_sha256sums
     torch.set_num_threads(1)  # as the chapters and `mnist37 train` do, so that retraining there gives these very weights
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--kinds', nargs='+', choices=MODEL_KINDS, default=list(MODEL_KINDS), help='which models (default: all)')
