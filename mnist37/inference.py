@@ -175,7 +175,7 @@ class OnnxModel:
         self.batch = ins[0].shape[0] if self.fixed else 256  # it is run that many at a time
 
     def scores(self, xb:np.ndarray) -> np.ndarray:
-        "The model's scores for prepared `(n, 28, 28)` images, `(n, 1)` or `(n, 2)`, run `self.batch` images at a time"
+        "The model's scores for prepared `(n, 28, 28)` images, `(n, 1)`, `(n, 2)` or `(n, 10)`, run `self.batch` images at a time"
         xb = np.ascontiguousarray(xb, dtype=np.float32)
         return np.concatenate([self._chunk(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)] or [np.zeros((0, self.width))])
 
