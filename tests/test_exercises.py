@@ -45,6 +45,7 @@ EXERCISES = {
     'check_image_accuracy': ('my_image_accuracy', stub), 'check_learner': ('MyLearner', StubClass),
     'check_conv_out_size': ('my_conv_out_size', stub), 'check_softmax': ('my_softmax', stub),
     'check_confusion_matrix': ('my_confusion_matrix', stub),
+    'check_one_cycle': ('my_one_cycle', stub), 'check_per_class_accuracy': ('my_per_class_accuracy', stub),
 }
 
 
