@@ -1,4 +1,4 @@
-"""Chapter 06's small network, given ten outputs and the full MNIST: trained in under a minute on a laptop's CPU, it reads more than 99.3% of the 10,000 test digits right. Then where it still goes wrong, and what to try next.
+"""Chapter 06's small network, given ten outputs and the full MNIST: trained for about a minute on a laptop's CPU, it reads more than 99.3% of the 10,000 test digits right. Then where it still goes wrong, and what to try next.
 
 Docs: https://mnist37.github.io/mnist37/digit_cnn.html.md"""
 
