@@ -25,6 +25,8 @@ KINDS = {  # the trained models that ship, by the short names the command line u
     'linear': Kind('nn.Linear(784, 1)', 1, frozenset({'Reshape', 'Gemm'})),
     'mlp': Kind('simple_net()', 1, frozenset({'Reshape', 'Gemm', 'Relu'})),
     'cnn': Kind('simple_cnn()', 2, frozenset({'Unsqueeze', 'Conv', 'Relu', 'Reshape'})),
+    'linear10': Kind('nn.Linear(784, 10)', 10, frozenset({'Reshape', 'Gemm'})),  # ten digits: one score per digit
+    'cnn10': Kind('digit_cnn()', 10, frozenset({'Unsqueeze', 'Conv', 'Relu', 'Reshape'})),
 }
 MODEL_KINDS = tuple(KINDS)
 

@@ -22,13 +22,18 @@ from .kinds import MAX_MODEL_BYTES, MODEL_KINDS, WeightsError, kind_named, model
 from .storage import atomic_write, packaged_file
 from .learner import simple_net, train_linear_learner, train_simple_net
 from .cnn import simple_cnn, train_cnn
+from .digit_cnn import digit_cnn, linear10, train_digit_cnn, train_linear10
 
 # %% ../nbs/07_models.ipynb #d6a6d20e
+def _from_learner(learn) -> tuple: return learn.model, learn.recorder.values[-1][-1]
+def _from_digits(trained) -> tuple: return trained.model, trained.accuracy
+
 class Recipe(NamedTuple):
     "How one kind of model is made and trained: its chapter's functions, whose defaults are the chapter's numbers"
     model: Callable  # makes a fresh, randomly initialised model
     train: Callable  # trains one from scratch; takes `epochs`, `lr` and `seed`
     returns: str  # what `train` gives back
+    outcome: Callable = _from_learner  # `outcome(what train returned)`: `(the trained model, its final accuracy)`
 
     @property
     def defaults(self) -> dict:
@@ -36,10 +41,13 @@ class Recipe(NamedTuple):
         return {k: p.default for k, p in inspect.signature(self.train).parameters.items() if p.default is not p.empty}
 
 _LEARNER = "a fastai `Learner`: the trained model in `.model`, each epoch's metrics in `.recorder`"
+_DIGITS = "a `TrainedDigits`: the trained model, its test accuracy, the accuracy after each epoch, the seconds"
 RECIPES = {  # one row per kind of `MODEL_KINDS`
     'linear': Recipe(partial(nn.Linear, 28*28, 1), train_linear_learner, _LEARNER),
     'mlp': Recipe(simple_net, train_simple_net, _LEARNER),
     'cnn': Recipe(simple_cnn, train_cnn, _LEARNER),
+    'linear10': Recipe(linear10, train_linear10, _DIGITS, _from_digits),  # ten digits: chapter 11
+    'cnn10': Recipe(digit_cnn, train_digit_cnn, _DIGITS, _from_digits),
 }
 
 def recipe_for(kind:str, # one of `MODEL_KINDS`

@@ -13,8 +13,8 @@ from mnist37 import exercises
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = 'https://github.com/fastai/fastbook/blob/master/04_mnist_basics.ipynb'
 COURSE = 'https://course.fast.ai/Lessons/lesson3.html'
-CHAPTERS = sorted((ROOT/'nbs').glob('0[0-8]_*.ipynb')) + [ROOT/'nbs'/'10_digits.ipynb']
-WITH_EXERCISES = [p for p in CHAPTERS if re.match(r'0[1-6]_|10_', p.name)]
+CHAPTERS = sorted((ROOT/'nbs').glob('0[0-8]_*.ipynb')) + sorted((ROOT/'nbs').glob('1[0-9]_*.ipynb'))  # 09: the questionnaire
+WITH_EXERCISES = [p for p in CHAPTERS if re.match(r'0[1-6]_|1\d_', p.name)]
 
 
 def cells(path:Path) -> list: return [(c['cell_type'], ''.join(c['source']), c) for c in json.loads(path.read_text())['cells']]

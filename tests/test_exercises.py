@@ -48,6 +48,7 @@ EXERCISES = {
     'check_log_softmax': ('my_log_softmax', stub), 'check_cross_entropy': ('my_cross_entropy', stub),
     'check_digit_accuracy': ('my_digit_accuracy', stub), 'check_top2_accuracy': ('my_top2_accuracy', stub),
     'check_most_confused': ('my_most_confused', stub),
+    'check_one_cycle': ('my_one_cycle', stub), 'check_per_class_accuracy': ('my_per_class_accuracy', stub),
 }
 
 

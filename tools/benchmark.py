@@ -5,6 +5,7 @@
     python tools/benchmark.py --quick    # leaves out resnet18 (about forty seconds of it)
     python tools/benchmark.py --json bench.json
     python tools/benchmark.py --only-full-data   # only the full MNIST: loading it, and writing its 70,000 PNGs
+    python tools/benchmark.py --only-digits      # only the ten-digit CNN (chapter 11): recipes, resnet18, predict
 
 Each comparison is timed on this machine:
 
@@ -18,7 +19,12 @@ Each comparison is timed on this machine:
    (simple_cnn, eight epochs, from tensors). Accuracy and seconds, including building the DataLoaders;
 4. the full MNIST (`--only-full-data` runs only this): `load_mnist_arrays()` with its checksum (target: well under a
    second), and `mnist_png()` in fresh processes, from nothing to the complete folder of 70,000 PNGs (target: 60 s)
-   and again on the complete folder (target: 1 s), into a temporary data folder.
+   and again on the complete folder (target: 1 s), into a temporary data folder;
+5. ten digits (`--only-digits` runs only this; `--quick` leaves out resnet18): the full and the short recipe for
+   `digit_cnn` (test accuracy on the 10,000 test images, wall seconds, CPU seconds, training images per second; targets
+   0.993 in 60 s and 0.990 in 20 s), beside fastai's `vision_learner(resnet18, pretrained=False, n_in=1)` trained from
+   scratch on the same tensors with fit_one_cycle for the same number of epochs as the full recipe (accuracy, seconds,
+   the ratio); and `mnist37 predict --model cnn10` on one picture, cold (target: 0.4 s and 150 MB, as for 3-or-7).
 
 The data and CNN steps run in this process (fastai imported before any clock starts). Small steps are repeated and the
 best time kept; the big ones run once. This is a measurement, not a test: the numbers
@@ -83,6 +89,75 @@ def print_full_mnist(res):
           f'(fresh processes, Python start-up included); load average {os.getloadavg()[0]:.2f}', flush=True)
 
 
+def digits_recipe(train):
+    "One ten-digit recipe: test accuracy, wall and CPU seconds of the training itself, training images per second"
+    c0 = time.process_time()
+    r = train()
+    cpu = time.process_time() - c0  # includes the scoring after each epoch, which `r.seconds` leaves out
+    n = len(r.curve) * (60000 // 256) * 256
+    return dict(accuracy=round(r.accuracy, 4), seconds=round(r.seconds, 1), cpu_seconds=round(cpu, 1),
+                images_per_s=round(n / r.seconds), epochs=len(r.curve))
+
+
+def digits_resnet18(epochs):
+    "fastai's resnet18 from scratch on the same tensors (one channel), one-cycle for `epochs`: test accuracy and seconds"
+    import torch
+    from torch.utils.data import TensorDataset
+    from fastai.data.core import DataLoaders
+    from fastai.data.load import DataLoader
+    from fastai.metrics import accuracy
+    from fastai.torch_core import set_seed
+    from fastai.vision.all import resnet18, vision_learner
+    from mnist37.digit_cnn import digit_tensors
+    try: from mnist37.folders import offline
+    except ImportError: from contextlib import nullcontext as offline  # pretrained=False downloads nothing anyway
+    train_x, train_y, test_x, test_y = digit_tensors()
+    set_seed(42, reproducible=True)
+    t0 = time.perf_counter()
+    dls = DataLoaders(DataLoader(TensorDataset(train_x.float() / 255, train_y), bs=256, shuffle=True, drop_last=True),
+                      DataLoader(TensorDataset(test_x.float() / 255, test_y), bs=1000))
+    with offline():  # pretrained=False must never reach for the network
+        learn = vision_learner(dls, resnet18, pretrained=False, n_in=1, n_out=10, loss_func=torch.nn.functional.cross_entropy,
+                               metrics=accuracy, normalize=False)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 1e-2)
+    return dict(accuracy=round(float(learn.recorder.values[-1][-1]), 4), seconds=round(time.perf_counter() - t0, 1), epochs=epochs)
+
+
+def predict_cnn10(repeats):
+    "`mnist37 predict --model cnn10` on one picture, cold: median seconds and peak MB, measured before anything big is loaded"
+    import statistics, tempfile
+    from PIL import Image
+    from mnist37.data import load_sample_arrays
+    with tempfile.TemporaryDirectory() as d:  # a forked child counts its parent's memory too: keep this process small
+        Image.fromarray(load_sample_arrays()[('valid', '3')][0][0]).save(f'{d}/digit.png')
+        runs = [run_child([sys.executable, '-m', 'mnist37', 'predict', '--model', 'cnn10', f'{d}/digit.png'])
+                for _ in range(max(3, repeats + 2))]
+    res = dict(one_s=round(statistics.median(r[0] for r in runs), 3), one_mb=round(max(r[1] for r in runs)))
+    print(f'mnist37 predict --model cnn10, one picture, cold: {res["one_s"]:.3f} s, {res["one_mb"]} MB peak '
+          f'(targets 0.4 s, 150 MB)', flush=True)
+    return res
+
+
+def digits_section(args, predict=None):
+    "The ten-digit CNN (chapter 11): both recipes, and resnet18 beside the full one"
+    import torch
+    from mnist37.digit_cnn import train_digit_cnn, train_digit_cnn_short
+    torch.set_num_threads(1)  # as `mnist37 train` and tools/build_models.py train
+    res = dict(predict_cnn10=predict)
+    for name, train in [('full', train_digit_cnn), ('short', train_digit_cnn_short)]:
+        r = res[name] = digits_recipe(train)
+        print(f'digit_cnn, {name} recipe: test accuracy {r["accuracy"]:.4f} after {r["epochs"]} epochs; {r["seconds"]:.1f} s of '
+              f'training, {r["cpu_seconds"]:.1f} s of CPU with scoring, {r["images_per_s"]:,} images/s; load average '
+              f'{os.getloadavg()[0]:.2f}', flush=True)
+    if not args.quick:
+        rn = res['resnet18'] = digits_resnet18(args.resnet_epochs or res['full']['epochs'])
+        per_epoch = rn['seconds'] / rn['epochs'] / (res['full']['seconds'] / res['full']['epochs'])  # a like-for-like ratio
+        print(f'resnet18 from scratch, {rn["epochs"]} epochs on the same tensors: test accuracy {rn["accuracy"]:.4f} in '
+              f'{rn["seconds"]:.1f} s, {per_epoch:.1f}x the time per epoch of the full recipe '
+              f'({res["full"]["accuracy"]:.4f} after {res["full"]["epochs"]}); load average {os.getloadavg()[0]:.2f}', flush=True)
+    return res
+
+
 def run_child(cmd):
     "Wall seconds and peak memory (MB) of one run of `cmd`, from the kernel's account of that child alone"
     import tempfile
@@ -127,11 +202,15 @@ def main():
     p.add_argument('--json', metavar='FILE', help='also write the results here')
     p.add_argument('--only-predict', action='store_true', help='only the comparison of the two ways to predict')
     p.add_argument('--only-full-data', action='store_true', help='only the full MNIST: loading it, and writing mnist_png')
+    p.add_argument('--only-digits', action='store_true', help='only the ten-digit CNN: its recipes, resnet18, predict --model cnn10')
+    p.add_argument('--resnet-epochs', type=int, metavar='N', help="resnet18's epochs on ten digits (default: the full recipe's)")
     args = p.parse_args()
 
     print(f'{platform.node()}: {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}')
     if args.only_full_data: return print_full_mnist(full_mnist(args.repeats))
+    if args.only_digits: return digits_section(args, predict_cnn10(args.repeats))
     pred = predict_comparison(max(3, args.repeats + 2))
+    pred_cnn10 = predict_cnn10(args.repeats)
     print(f'{"mnist37 predict":<34} {"PyTorch":>9} {"ONNX":>9} {"ratio":>8}')
     for key, what in [('one_s', 'one picture, cold: seconds'), ('one_mb', 'one picture, cold: peak MB'),
                       ('many_s', '2,000 pictures: seconds'), ('many_mb', '2,000 pictures: peak MB')]:
@@ -181,10 +260,11 @@ def main():
     else: print(f'simple_cnn, 8 epochs: {t_cnn:.1f}s, accuracy {acc_cnn:.4f} (resnet18 left out: --quick)')
     full = full_mnist(args.repeats)
     print_full_mnist(full)
+    digits = digits_section(args, pred_cnn10)
     print(f'load average after: {os.getloadavg()[0]:.2f}')
     if args.json:
         from mnist37.storage import atomic_write
-        with atomic_write(args.json, 'w') as f: json.dump(dict(predict=pred, rows=rows, full_mnist=full,
+        with atomic_write(args.json, 'w') as f: json.dump(dict(predict=pred, rows=rows, full_mnist=full, digits=digits,
                                                                     load_average=os.getloadavg()[0]), f, indent=1)
 
 
