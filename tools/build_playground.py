@@ -23,6 +23,15 @@ SAMPLES_PER_DIGIT = 3  # MNIST test digits of each class for the page's row of s
 # what the page calls each packaged model (mnist37.storage.MODEL_KINDS); the linear one it runs in plain JavaScript
 KIND_NAMES = {'linear': 'linear', 'mlp': 'two-layer net', 'cnn': 'CNN'}
 RUNTIME_KINDS = ('mlp', 'cnn')  # the models that need onnxruntime-web, whose .onnx files the page loads
+# The ten-digit models ("Draw any digit"), by the names of their files in mnist37/assets, and what the page calls them.
+# Each takes `images` (n, 28, 28) in 0..1 and gives ten `scores`, score i for digit i. The CNN runs with
+# onnxruntime-web from its .onnx; the linear model in plain JavaScript, from the weights in its .pt.
+TEN_KINDS = {'cnn10': 'CNN', 'linear10': 'linear'}
+TEN_RUNTIME, TEN_LINEAR = ('cnn10',), 'linear10'
+TEN_VOCAB = [str(d) for d in range(10)]
+# the page's row of samples for any digit: from the hand-drawn set (tools/handwriting.py), this shape of each digit in
+# this rendering; and the digit drawn on the canvas when the page opens, as strokes
+TEN_SAMPLE, TEN_FIRST = (1, 1), ('5', 0)
 
 
 def training_subset(arrays:dict, # `load_sample_arrays()`
@@ -84,6 +93,47 @@ def samples(arrays:dict, per_digit:int=SAMPLES_PER_DIGIT, seed:int=SEED) -> list
         out += [dict(label=d, pixels=x[i].ravel().tolist()) for i in np.sort(rng.choice(len(x), per_digit, replace=False))]
     return out
 
+def ten_asset(name:str):
+    "mnist37/assets/`name`: checked against SHA256SUMS where that lists it (the models that ship), as it is where it does not (a model being developed), None where there is none"
+    from mnist37.storage import assets_dir, packaged_file
+    folder = assets_dir()
+    listed = {l.split()[-1] for l in (folder/'SHA256SUMS').read_text().splitlines() if l.strip()}
+    if name in listed: return packaged_file(name)
+    return folder/name if (folder/name).is_file() else None
+
+def ten_files() -> dict:
+    "`{path in playground/: source}`: the ten-digit models' .onnx files that the page fetches, those that are there"
+    return {f'models/{k}.onnx': p for k in TEN_RUNTIME if (p := ten_asset(f'{k}.onnx'))}
+
+def linear10_weights(path:Path) -> tuple:
+    "The ten-digit linear model's weights (10, 784) and biases (10,), float32, from its `.pt`: the only tensors of those shapes"
+    import torch
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    found = {shape: [v for v in state.values() if tuple(v.shape) == shape] for shape in [(10, 784), (10,)]}
+    if any(len(v) != 1 for v in found.values()):
+        raise SystemExit(f'{path}: expected one (10, 784) weight and one (10,) bias, found {[tuple(v.shape) for v in state.values()]}')
+    return tuple(found[s][0].detach().float().numpy() for s in [(10, 784), (10,)])
+
+def short(a:np.ndarray) -> list:
+    "float32s as the shortest decimals that give each back exactly (JavaScript's Float32Array rounds them to the same)"
+    return [float(np.format_float_positional(v, unique=True)) for v in a.astype(np.float32).ravel()]
+
+def ten_data() -> dict:
+    "What the 'Draw any digit' experiment uses: its models' names, the linear model's weights, samples and a first digit"
+    import handwriting
+    pt = ten_asset(f'{TEN_LINEAR}.pt')
+    linear = None
+    if pt:
+        w, b = linear10_weights(pt)
+        linear = dict(kind=TEN_LINEAR, weights=short(w), bias=short(b))
+    shapes = handwriting.load_set()
+    i, j = TEN_SAMPLE
+    samples = [dict(label=d, pixels=np.round(handwriting.prepared(d, shapes[d][i], i, j) * 255).astype(np.uint8).ravel().tolist())
+               for d in TEN_VOCAB]
+    return dict(kinds=list(TEN_KINDS), names=TEN_KINDS, vocab=TEN_VOCAB, onnx=list(TEN_RUNTIME), linear=linear,
+                sizes={name: p.stat().st_size for name, p in ten_files().items()}, samples=samples,
+                first=shapes[TEN_FIRST[0]][TEN_FIRST[1]]['strokes'])
+
 def page_files() -> dict:
     "`{path in playground/: source}`: the files the page fetches besides its own scripts, data.json and digits.bin.gz"
     from mnist37.storage import packaged_file
@@ -110,6 +160,7 @@ def page_data() -> tuple:
         sizes={name: p.stat().st_size for name, p in page_files().items()},  # the page checks what it fetches against these
         python_first_epoch=first_epoch(train, valid),  # shown on the page beside the browser's own
         linear=dict(weights=linear['weight'].flatten().tolist(), bias=linear['bias'].item()),  # for the heat-map
+        ten=ten_data(),
         roller_coaster=roller_coaster())
     return data, np.concatenate([train[0], valid[0]]).tobytes()
 
@@ -129,7 +180,7 @@ def add_playground(proc:Path, # the folder of page sources Sphinx reads
     shutil.rmtree(out, ignore_errors=True)
     for d in ('ort', 'models'): (out/d).mkdir(parents=True)
     for p in [*SRC.glob('*.js'), *SRC.glob('*.css')]: shutil.copy(p, out/p.name)
-    for name, p in page_files().items(): shutil.copy(p, out/name)
+    for name, p in {**page_files(), **ten_files()}.items(): shutil.copy(p, out/name)
     data, pictures = page_data()
     (out/'data.json').write_text(json.dumps(data, separators=(',', ':')))
     (out/'digits.bin.gz').write_bytes(gzip.compress(pictures, 9, mtime=0))  # about a quarter of the 3 MB
