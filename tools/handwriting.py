@@ -85,15 +85,16 @@ def scores(path:Path, x:np.ndarray) -> np.ndarray:
     if out.shape != (len(x), 10): raise ValueError(f'{path.name} gives scores of shape {out.shape}, not ({len(x)}, 10)')
     return out
 
-def accuracy(assets:Path, pics:list) -> dict:
-    "`{kind: {digit: (right, count)}}` for each ten-digit model in `assets`"
+def accuracy(assets:Path, pics:list) -> tuple:
+    "`{kind: {digit: (right, count)}}` for each ten-digit model in `assets`, and the misread pictures as lines of text"
     x = np.stack([p[3] for p in pics])
     y = np.array([int(p[0]) for p in pics])
-    out = {}
+    out, wrong = {}, []
     for kind in KINDS:
         guess = scores(assets/f'{kind}.onnx', x).argmax(1)
         out[kind] = {d: (int((guess[y == int(d)] == int(d)).sum()), int((y == int(d)).sum())) for d in DIGITS}
-    return out
+        wrong += [f'{kind} reads the {d} "{name}" (rendering {j}) as {"an" if g == 8 else "a"} {g}' for (d, name, j, _), g in zip(pics, guess) if int(d) != g]
+    return out, wrong
 
 def table(acc:dict) -> str:
     "Accuracy per digit and in all, one column per model"
@@ -127,7 +128,7 @@ def main(argv=None) -> int:
                 raise FileNotFoundError(f'{args.assets/kind}.onnx is missing (the ten-digit models come from the cnn10 work: tools/build_models.py)')
         pics = pictures()
         if args.sheet: sheet(pics, args.sheet)
-        acc = accuracy(args.assets, pics)
+        acc, wrong = accuracy(args.assets, pics)
     except Exception as e:  # one line, never a traceback
         print(f'handwriting: error: {e}', file=sys.stderr)
         return 1
@@ -135,6 +136,7 @@ def main(argv=None) -> int:
     print(f'{len(pics)} pictures, {per} of each digit ({per // len(RENDERINGS)} shapes x {len(RENDERINGS)} renderings), '
           f'not from MNIST; right / count:')
     print(table(acc))
+    if wrong: print('misread:\n' + '\n'.join(f'  {w}' for w in wrong))
     return 0
 
 if __name__ == '__main__':
