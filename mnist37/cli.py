@@ -8,10 +8,11 @@ Docs: https://mnist37.github.io/mnist37/cli.html.md"""
 __all__ = ['main']
 
 # %% ../nbs/94_cli.ipynb #d713194e
-import argparse, errno, inspect, io, math, os, sys, textwrap, time, warnings
+import argparse, errno, io, math, os, sys, textwrap, time, warnings
 from pathlib import Path
 
-from .storage import MODEL_KINDS, DataError, WeightsError
+from .kinds import KINDS, MODEL_KINDS, WeightsError
+from .storage import DataError
 
 # %% ../nbs/94_cli.ipynb #7eb96cb5
 def _err(msg):
@@ -37,20 +38,22 @@ def _one_thread():
     torch.set_num_threads(1)
 
 def _data(args):
-    "Write MNIST_SAMPLE, or check an existing copy pixel by pixel and put right what is wrong, and say which was done"
-    from mnist37.data import SAMPLE_COUNTS
-    from mnist37.sample import sample_problems, update_sample
-    try: up = update_sample(Path(args.data_dir) if args.data_dir else None, verify=True,
+    "Write MNIST_SAMPLE (--full: the whole MNIST), or check a copy pixel by pixel and put right what is wrong; say which"
+    from mnist37.folders import MNIST_PNG, SAMPLE, folder_problems, update_folder
+    spec = MNIST_PNG if args.full else SAMPLE
+    try: up = update_folder(spec, Path(args.data_dir) if args.data_dir else None, verify=True,
                             progress=not args.quiet and sys.stdout.isatty())
     except DataError as e: raise DataError(str(e).replace('pass data_dir=', 'pass --data-dir')) from None  # the option's name here
-    if (up.new or up.rewritten) and (probs := sample_problems(up.path, verify=True)):  # read back what was written
+    if (up.new or up.rewritten) and (probs := folder_problems(spec, up.path, verify=True)):  # read back what was written
         _err(f'{up.path} was written but does not read back right ({probs[0]})'); return 2
     if args.quiet: return 0
-    path, checked = _shown(str(up.path)), f'all {sum(SAMPLE_COUNTS.values()):,} images, every pixel as packaged, labels.csv right'
-    if up.new: print(f'wrote MNIST_SAMPLE into {path} and read back every file: {checked}')
-    elif up.rewritten: print(f'repaired MNIST_SAMPLE in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
+    n = sum(len(idx) for _, idx in spec.parts(False).values())
+    checked = f'all {n:,} images, every pixel as packaged' + (', labels.csv right' if spec.labels_csv else '')
+    path = _shown(str(up.path))
+    if up.new: print(f'wrote {spec.title} into {path} and read back every file: {checked}')
+    elif up.rewritten: print(f'repaired {spec.title} in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
                              f'touched nothing else, and read back every file: {checked}')
-    else: print(f'MNIST_SAMPLE in {path} is complete: {checked}')
+    else: print(f'{spec.title} in {path} is complete: {checked}')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f90310ac
@@ -65,25 +68,25 @@ def _train(args):
     _one_thread()
     import torch
     from mnist37.inference import OnnxModel
-    from mnist37.models import _recipe, export_onnx, load_weights, save_weights, train_model
+    from mnist37.models import export_onnx, load_weights, recipe_for, save_weights, train_model
     given = {k: v for k, v in dict(epochs=args.epochs, lr=args.lr, seed=args.seed).items() if v is not None}
-    recipe = _recipe(args.model)[1]
-    defaults = inspect.signature(recipe).parameters
-    epochs, lr = (given.get(k, defaults[k].default) for k in ('epochs', 'lr'))
-    print(f'training {args.model} with {recipe.__name__}: {epochs} epochs at lr {lr}' +
+    recipe = recipe_for(args.model)
+    epochs, lr = ({**recipe.defaults, **given}[k] for k in ('epochs', 'lr'))
+    print(f'training {args.model} with {recipe.train.__name__}: {epochs} epochs at lr {lr}' +
           (f', seed {args.seed}' if args.seed is not None else ''))
     t0 = time.perf_counter()
-    learn = train_model(args.model, progress=not args.quiet, **given)
+    model, accuracy = recipe.outcome(train_model(args.model, progress=not args.quiet, **given))
     secs = time.perf_counter() - t0
-    if not all(torch.isfinite(v).all() for v in learn.model.state_dict().values() if v.is_floating_point()):
+    if not all(torch.isfinite(v).all() for v in model.state_dict().values() if v.is_floating_point()):
         _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {out} and {graph.name} were left as they were'); return 2
     try:
         with write_together(out, graph) as (new_out, new_graph):  # both written in full before either replaces the old one
-            save_weights(learn.model, new_out); export_onnx(learn.model, new_graph)
+            save_weights(model, new_out); export_onnx(model, new_graph)
     except OSError as e: _err(f'cannot write {out} and {graph.name} ({e.strerror or e}); both were left as they were'); return 2
     load_weights(out, args.model); OnnxModel(graph)  # prove both files load back, the way predict will load them
-    print(f'{_shown(str(out))} ({out.stat().st_size / 1024:.0f} KB) and {_shown(graph.name)}: {args.model}, validation accuracy '
-          f'{learn.recorder.values[-1][-1]:.4f} after {secs:.1f}s of training')
+    held_out = 'test' if KINDS[args.model].scores == 10 else 'validation'  # the ten-digit recipes score the 10,000 test images
+    print(f'{_shown(str(out))} ({out.stat().st_size / 1024:.0f} KB) and {_shown(graph.name)}: {args.model}, {held_out} accuracy '
+          f'{accuracy:.4f} after {secs:.1f}s of training')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f9fcf796
@@ -93,19 +96,22 @@ def _reproduce(args):
     out = Path(args.out)
     check_writable(out/'results.json')  # before the half minute of training
     _one_thread()
-    from mnist37.reproduce import reproduce, format_table, save_plots, write_results
+    from mnist37.reproduce import DIGIT_APPROACHES, reproduce, format_table, save_plots, write_results
     t0 = time.perf_counter()
     results, trained = reproduce(progress=not args.quiet and sys.stderr.isatty())
     plots = save_plots(trained, results, out)
+    digits, _ = reproduce([a for a in DIGIT_APPROACHES if not (args.quick and a.id == 'cnn10')],
+                          progress=not args.quiet and sys.stderr.isatty())
     total = time.perf_counter() - t0
-    js = write_results(results, out, total)
+    js = write_results(results, out, total, digits)
     print(format_table(results))
-    print(f'\n{len(results)} approaches in {total:.0f}s; wrote {js} and {", ".join(p.name for p in plots)}')
+    print('\nAll ten digits (chapter 11), accuracy on the 10,000 test images:\n' + format_table(digits, compare='for comparison'))
+    print(f'\n{len(results) + len(digits)} approaches in {total:.0f}s; wrote {js} and {", ".join(p.name for p in plots)}')
     return 0
 
 # %% ../nbs/94_cli.ipynb #5e75a393
 def _predict(args):
-    "Say whether each picture shows a 3 or a 7, a line for each as soon as its batch is done"
+    "Say which digit each picture shows (3 or 7 for the 3-or-7 models), a line for each as soon as its batch is done"
     from mnist37.images import ImageError
     from mnist37.inference import OnnxModel, iter_predictions, packaged_onnx
     kind = None if args.model == 'auto' else args.model
@@ -115,11 +121,13 @@ def _predict(args):
         model = load_weights(args.weights, kind)
     else: model = packaged_onnx(kind or 'cnn')
     failed = 0
-    for f, res in zip(args.files, iter_predictions(args.files, model)):
+    for f, res in zip(args.files, iter_predictions(args.files, model, top=args.top)):
         if isinstance(res, ImageError):
             failed += 1
             sys.stdout.flush(); sys.stderr.write(f'{_shown(f)}: error: {res.problem}\n')
-        else: sys.stdout.write(f'{_shown(f)}: {res.label} ({res.prob:.3f})\n'); sys.stdout.flush()  # one write: Ctrl-C can't cut a line
+        else:  # the answer, then the runners-up: "photo.jpg: 7 (0.981), 1 (0.012), 2 (0.004)"
+            answers = ', '.join(f'{p.label} ({p.prob:.3f})' for p in res)
+            sys.stdout.write(f'{_shown(f)}: {answers}\n'); sys.stdout.flush()  # one write: Ctrl-C can't cut a line
     return 2 if failed else 0
 
 # %% ../nbs/94_cli.ipynb #2cf29665
@@ -138,20 +146,24 @@ _COMMANDS = {  # name: (function, one line, paragraph, examples)
     'reproduce': (_reproduce, "train every approach of the lesson and compare with the lesson's figures",
                   'Train every approach of the lesson (pixel similarity, the hand-rolled linear model, BasicOptim, '
                   'nn.Linear, fastai SGD, Learner, simple_net, simple_cnn), print one table with the figures the book '
-                  'prints, and write results.json and plots to --out.',
-                  '  mnist37 reproduce --out results   # about half a minute on a laptop CPU'),
+                  'prints, then a second table for all ten digits (linear10, and the short and full recipes of the '
+                  'ten-digit CNN), and write results.json and plots to --out.',
+                  '  mnist37 reproduce --out results   # about two minutes on a laptop CPU\n'
+                  '  mnist37 reproduce --quick         # a minute: without the full ten-digit recipe'),
     'train': (_train, 'train one model and save its weights and its ONNX graph',
               "Train one model with its chapter's recipe and save its weights (a state dict, nothing else) and, beside "
               'them, the same model as an ONNX graph, for "mnist37 predict --weights". Options left out take the '
               "recipe's own defaults, which it prints.",
               '  mnist37 train --model cnn --out cnn.pt\n  mnist37 train --model mlp --epochs 10 --lr 0.1 --out mlp.pt'),
-    'predict': (_predict, 'say whether each picture shows a 3 or a 7',
-                "Say whether each picture shows a 3 or a 7: PNG, JPEG, GIF, BMP, TIFF, WebP or PBM/PGM/PPM, any size or "
-                'colour, dark ink on light paper or the reverse. Uses the trained CNN that ships with mnist37, run with '
-                'ONNX (no PyTorch), unless told otherwise.',
-                '  mnist37 predict photo.jpg scans/*.png\n  mnist37 predict --model linear digit.png\n'
-                '  mnist37 predict --weights cnn.onnx digit.png\n\n'
-                'Prints one line per file, e.g. "photo.jpg: 7 (0.998)": the digit and the model\'s probability for it.\n'
+    'predict': (_predict, 'say which digit each picture shows: 3 or 7, or any digit with --model cnn10',
+                "Say whether each picture shows a 3 or a 7, or with a ten-digit model (cnn10, linear10) which digit it "
+                'shows: PNG, JPEG, GIF, BMP, TIFF, WebP or PBM/PGM/PPM, any size or colour, dark ink on light paper or '
+                'the reverse. Uses the trained 3-or-7 CNN that ships with mnist37, run with ONNX (no PyTorch), unless '
+                'told otherwise.',
+                '  mnist37 predict photo.jpg scans/*.png\n  mnist37 predict --model cnn10 --top 3 digit.png\n'
+                '  mnist37 predict --model linear digit.png\n  mnist37 predict --weights cnn.onnx digit.png\n\n'
+                'Prints one line per file, e.g. "photo.jpg: 7 (0.998)": the digit and the model\'s probability for it;\n'
+                'with --top 3, the two runners-up follow: "photo.jpg: 7 (0.981), 1 (0.012), 2 (0.004)".\n'
                 'Files that cannot be read get a one-line error on stderr; the exit status is then 2 (else 0).'),
 }
 
@@ -186,6 +198,11 @@ def _lr(text:str) -> float:
     if x < 1e-30: raise argparse.ArgumentTypeError(f'{text} is too small for a learning rate')  # below 1e-38, float32 rounds it towards 0
     return x
 
+def _top(text:str) -> int:
+    n = _whole(text)
+    if not 1 <= n <= 10: raise argparse.ArgumentTypeError(f'{text} is not allowed: from 1 to 10 answers (there are ten digits)')
+    return n
+
 def _weights_out(text:str) -> str:
     if Path(text).suffix != '.pt' and not Path(text).is_dir():  # the graph goes beside it as .onnx (a folder: train says it is one)
         raise argparse.ArgumentTypeError(f'{text} does not end in .pt: give the weights file, and the graph is written beside it as .onnx')
@@ -202,10 +219,14 @@ def _parser() -> argparse.ArgumentParser:
         cmd[name] = sub.add_parser(name, help=line, description=para, formatter_class=_Formatter,
                                    epilog=f'example{"s" if examples.count(chr(10)) else ""}:\n{examples}')
         cmd[name].set_defaults(func=func)
-    cmd['data'].add_argument('--data-dir', metavar='DIR', help="parent folder for mnist_sample/ (default: fastai's data folder)")
+    cmd['data'].add_argument('--data-dir', metavar='DIR',
+                             help="parent folder for mnist_sample/ or mnist_png/ (default: fastai's data folder)")
+    cmd['data'].add_argument('--full', action='store_true', help='the whole MNIST instead: all ten digits, 70,000 PNGs '
+                             'in mnist_png/, the folder untar_data(URLs.MNIST) returns')
     cmd['data'].add_argument('-q', '--quiet', action='store_true', help='print nothing unless something is wrong')
     cmd['reproduce'].add_argument('--out', default='results', metavar='DIR', help='folder for results.json and the plots (default: results)')
-    cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='linear: nn.Linear; mlp: simple_net; cnn: simple_cnn (default: cnn)')
+    cmd['reproduce'].add_argument('--quick', action='store_true', help="leave out the ten-digit CNN's full recipe, the longest step")
+    cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='; '.join(f'{k}: {v.model}' for k, v in KINDS.items()) + ' (default: cnn)')
     cmd['train'].add_argument('--epochs', type=_epochs, metavar='N', help="passes over the training set (default: the recipe's)")
     cmd['train'].add_argument('--lr', type=_lr, metavar='X', help="learning rate (default: the recipe's)")
     cmd['train'].add_argument('--seed', type=_seed, metavar='N', help="random seed, 0 or more (default: the recipe's)")
@@ -214,6 +235,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd['predict'].add_argument('--model', choices=('auto', *MODEL_KINDS), default='auto',
                                 help='which packaged model to use (default: cnn), or with --weights, which kind they are')
     cmd['predict'].add_argument('--weights', metavar='FILE', help='a .onnx graph or .pt weights written by "mnist37 train", instead of the packaged model')
+    cmd['predict'].add_argument('--top', type=_top, default=1, metavar='N',
+                                help="print the N likeliest answers for each picture, the model's choice first (default: 1)")
     for name in ('reproduce', 'train'): cmd[name].add_argument('-q', '--quiet', action='store_true', help='no progress bar')
     return p
 

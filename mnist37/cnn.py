@@ -86,18 +86,15 @@ def train_cnn(epochs:int=8, # passes over the 12,396 training images
               lr:float=1e-2, # peak learning rate of the one-cycle schedule
               bs:int=64, # images per training batch
               seed:int=42, # fixes weights, shuffling and augmentation: same seed, same model
-              progress:bool=True, # show fastai's progress bar and table of epochs
              ): # a fastai `Learner` holding the trained `simple_cnn`
     "Train `simple_cnn` on the 3s and 7s with fastai's one-cycle schedule"
     from fastai.callback.schedule import Learner  # fastai.callback.schedule adds `fit_one_cycle` to `Learner`
-    import fastai.callback.progress  # the progress bar, and `no_bar` to hide it
+    import fastai.callback.progress  # noqa: F401  the progress bar
     from fastai.metrics import accuracy
     from fastai.torch_core import set_seed
     set_seed(seed, reproducible=True)
     learn = Learner(cnn_dls(bs), simple_cnn(), loss_func=F.cross_entropy, metrics=accuracy)
-    if progress: learn.fit_one_cycle(epochs, lr)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    learn.fit_one_cycle(epochs, lr)
     return learn
 
 # %% ../nbs/06_cnn.ipynb #eae6ff46

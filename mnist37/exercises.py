@@ -9,7 +9,8 @@ __all__ = ['NOT_DONE', 'Feedback', 'right', 'hint', 'Stop', 'lesson_words', 'att
            'verdict', 'check_rmse_distance', 'check_closest_mean', 'check_sgd_step', 'check_quadratic_grads',
            'check_mnist_loss', 'check_batch_accuracy', 'check_train_epoch', 'check_optimizer', 'check_linear_by_hand',
            'check_layers', 'check_image_accuracy', 'check_learner', 'check_conv_out_size', 'check_softmax',
-           'check_confusion_matrix', 'can_show_sliders', 'interact_or_show']
+           'check_confusion_matrix', 'can_show_sliders', 'interact_or_show', 'check_one_cycle',
+           'check_per_class_accuracy']
 
 # %% ../nbs/95_exercises.ipynb #e53f4ac2
 import copy, linecache, os, re, sys, traceback
@@ -702,8 +703,8 @@ def _lesson_dls(): from mnist37.learner import mnist_dls; return mnist_dls(*load
 @lru_cache
 def _fastai_accuracy(epochs, lr):
     "What fastai's `Learner` reaches with the lesson's recipe (trained once for each setting)"
-    from mnist37.learner import train_linear
-    return train_linear(epochs, lr, progress=False).recorder.values[-1][2]
+    from mnist37.models import train_model
+    return train_model('linear', progress=False, epochs=epochs, lr=lr).recorder.values[-1][2]
 
 @checker
 def check_learner(learner_cls, # the reader's class: `learner_cls(dls, model, loss_func, opt_func, metric)`
@@ -806,3 +807,49 @@ def interact_or_show(f, # draws the experiment for the sliders' values
     if not can_show_sliders(): return picture()
     from ipywidgets import interact
     interact(f, **sliders)
+
+# %% ../nbs/95_exercises.ipynb #e11c0002
+import math
+
+def _cycle(pos:float, warmup:float=0.25, start:float=1/25, shape:str='cos') -> float:
+    "The one-cycle learning rate for a peak of 1, or one of its typical slips (another warm-up, start or shape)"
+    if shape == 'cos': glide = lambda a, b, t: b + (a - b) * (1 + math.cos(math.pi * t)) / 2
+    else: glide = lambda a, b, t: a + (b - a) * t
+    if pos < warmup: return glide(start, 1, pos / warmup)
+    return glide(1, 1/25e4, (pos - warmup) / (1 - warmup))
+
+@checker
+def check_one_cycle(f, # the reader's `f(pos, lr_max)`
+                   ) -> Feedback:
+    "Check `f(pos, lr_max)`: the one-cycle learning rate, from a 25th of the peak up to it a quarter of the way in, then down to almost 0"
+    pos = [i / 20 for i in range(21)]
+    got = [attempt(f, p, 1.) for p in pos]
+    return verdict(got, [_cycle(p) for p in pos], {
+        'straight lines': ([_cycle(p, shape='line') for p in pos], 'Your learning rate moves in straight lines: each '
+                           'half of the cycle is half a cosine, `b + (a - b) * (1 + cos(pi * t)) / 2` from `a` to `b`, '
+                           'which starts and ends each phase gently.'),
+        'no warm-up': ([_cycle(p, warmup=0) for p in pos], 'Your learning rate starts at its peak: it should first '
+                       'climb there from a 25th of it, over the first quarter of training.'),
+        'warm-up length': ([_cycle(p, warmup=0.3) for p in pos], "Your peak comes 30% of the way in, where PyTorch's "
+                           '`OneCycleLR` puts it by default: here the warm-up is the first quarter of training.'),
+        'from zero': ([_cycle(p, start=0) for p in pos], 'Your warm-up starts from 0, so the first steps do nothing: '
+                      'start it at a 25th of the peak, `lr_max / 25`.'),
+    }, 'the learning rate climbs to its peak a quarter of the way in, then glides down to almost nothing.')
+
+# %% ../nbs/95_exercises.ipynb #e11c0005
+@checker
+def check_per_class_accuracy(f, # the reader's `f(preds, targs, n)`
+                            ) -> Feedback:
+    "Check `f(preds, targs, n)`: for each of the `n` classes, the share of its images that were predicted right"
+    targs = torch.tensor([0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2])
+    preds = torch.tensor([0, 0, 1, 2, 1, 1, 2, 2, 2, 1, 0])
+    hits = torch.stack([((preds == c) & (targs == c)).sum() for c in range(3)]).float()
+    return verdict(attempt(f, preds, targs, 3), hits / targs.bincount(minlength=3), {
+        'by prediction': (hits / preds.bincount(minlength=3), 'You divided by how often each class was predicted: '
+                          "that is the model's precision. Accuracy for a digit divides by how many images of that digit "
+                          'there are (`targs == c`).'),
+        'overall': (torch.full((3,), hits.sum().item() / len(targs)), 'Every class got the same number, the overall '
+                    'accuracy: count the hits of each class separately.'),
+        'count': (hits, 'These are counts of right answers: divide each by how many images of that class there are.'),
+        'share of all': (hits / len(targs), 'You divided by all eleven images: divide by the images of that class only.'),
+    }, 'each class gets the share of its own images that were predicted right.')

@@ -50,22 +50,19 @@ def fit_seeded(make_model, # called with no arguments, it returns the model to t
                epochs:int, # passes over the training set
                lr:float, # learning rate
                seed:int=42, # seeds PyTorch, NumPy and Python first: same seed, same weights
-               progress:bool=True, # show fastai's progress bar and table of epochs
               ): # the `Learner`, with the trained model in `.model` and each epoch's metrics in `.recorder`
     "Seed everything, then train `make_model()` with `mnist_learner`"
     from fastai.torch_core import set_seed
-    import fastai.callback.progress  # noqa: F401  gives `Learner` its progress bar and `no_bar`
+    import fastai.callback.progress  # noqa: F401  gives `Learner` its progress bar
     set_seed(seed, reproducible=True)
     learn = mnist_learner(make_model())
-    if progress: learn.fit(epochs, lr)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit(epochs, lr)
+    learn.fit(epochs, lr)
     return learn
 
-def train_linear(epochs:int=20, lr:float=1., **kwargs):
-    "This chapter's first recipe: `nn.Linear(784, 1)`, trained by `fit_seeded` (which takes `seed` and `progress`)"
-    return fit_seeded(partial(nn.Linear, 28*28, 1), epochs, lr, **kwargs)
+def train_linear(epochs:int=20, lr:float=1., seed:int=42):
+    "This chapter's first recipe: `nn.Linear(784, 1)`, trained by `fit_seeded`"
+    return fit_seeded(partial(nn.Linear, 28*28, 1), epochs, lr, seed)
 
-def train_simple_net(epochs:int=40, lr:float=0.1, **kwargs):
-    "This chapter's second recipe: `simple_net()`, trained by `fit_seeded` (which takes `seed` and `progress`)"
-    return fit_seeded(simple_net, epochs, lr, **kwargs)
+def train_simple_net(epochs:int=40, lr:float=0.1, seed:int=42):
+    "This chapter's second recipe: `simple_net()`, trained by `fit_seeded`"
+    return fit_seeded(simple_net, epochs, lr, seed)

@@ -10,7 +10,7 @@ import pytest
 # command) gets one thread, as the chapters and the command set for themselves.
 os.environ['OMP_NUM_THREADS'] = '1'
 
-from mnist37.sample import offline
+from mnist37.folders import offline
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -22,7 +22,7 @@ def no_network():
 @pytest.fixture
 def small_sample(monkeypatch):
     "MNIST_SAMPLE cut to six images per split and digit, for the tests of writing and repairing the folder in this process"
-    import mnist37.sample as sample
+    import mnist37.folders as sample
     full = sample.load_sample_arrays()
     monkeypatch.setattr(sample, 'load_sample_arrays', lambda: {k: (x[:6], idx[:6]) for k, (x, idx) in full.items()})
 

@@ -21,7 +21,7 @@ def test_lesson_chapters_are_numbered_as_their_notebooks():
     assert bd.numbered(Path('01_pixel_similarity.ipynb'), 'Pixel similarity') == 'Chapter 01: pixel similarity'
     assert bd.numbered(Path('00_data.ipynb'), 'MNIST as tensors') == 'Chapter 00: MNIST as tensors'
     assert bd.numbered(Path('03_linear.ipynb'), 'A linear model') == 'Chapter 03: a linear model'
-    assert bd.numbered(Path('91_sample.ipynb'), 'Appendix B: on disk') == 'Appendix B: on disk'
+    assert bd.numbered(Path('91_folders.ipynb'), 'Appendix B: on disk') == 'Appendix B: on disk'
     assert bd.numbered(Path('index.ipynb'), 'mnist37') == 'mnist37'
 
 def test_is_check():

@@ -403,6 +403,34 @@ def cm_off_by_one(preds, targs, n):
     for t, p in zip(targs, preds): out[t - 1, p - 1] += 1
     return out
 
+# --- chapter 11 -----------------------------------------------------------------------------------------------------
+
+def _glide(a, b, t): return b + (a - b) * (1 + math.cos(math.pi * t)) / 2
+def cycle(pos, lr):
+    return _glide(lr / 25, lr, pos / 0.25) if pos < 0.25 else _glide(lr, lr / 25e4, (pos - 0.25) / 0.75)
+def cycle_torch(pos, lr):
+    from mnist37.digit_cnn import one_cycle
+    return one_cycle(pos, lr)[0]
+def cycle_lines(pos, lr):
+    return lr / 25 + (lr - lr / 25) * pos / 0.25 if pos < 0.25 else lr + (lr / 25e4 - lr) * (pos - 0.25) / 0.75
+def cycle_no_warmup(pos, lr): return _glide(lr, lr / 25e4, pos)
+def cycle_pytorch_default(pos, lr):
+    return _glide(lr / 25, lr, pos / 0.3) if pos < 0.3 else _glide(lr, lr / 25e4, (pos - 0.3) / 0.7)
+def cycle_from_zero(pos, lr): return _glide(0, lr, pos / 0.25) if pos < 0.25 else cycle(pos, lr)
+def cycle_constant(pos, lr): return lr
+def cycle_never_down(pos, lr): return _glide(lr / 25, lr, min(pos / 0.25, 1))
+
+def per_class(preds, targs, n): return torch.stack([(preds[targs == c] == c).float().mean() for c in range(n)])
+def per_class_cm(preds, targs, n):
+    cm = torch.zeros(n, n)
+    for t, p in zip(targs, preds): cm[t, p] += 1
+    return cm.diag() / cm.sum(1)
+def per_class_precision(preds, targs, n): return torch.stack([(targs[preds == c] == c).float().mean() for c in range(n)])
+def per_class_overall(preds, targs, n): return torch.full((n,), (preds == targs).float().mean().item())
+def per_class_counts(preds, targs, n): return torch.stack([((preds == c) & (targs == c)).sum() for c in range(n)]).float()
+def per_class_of_all(preds, targs, n): return per_class_counts(preds, targs, n) / len(targs)
+def per_class_errors(preds, targs, n): return 1 - per_class(preds, targs, n)
+
 # --- each checker: (wrong attempts with the mistake each must be named as, right attempts) --------------------------
 
 CASES = {
@@ -460,6 +488,12 @@ CASES = {
     'check_confusion_matrix': ({'swapped': cm_swapped, 'too small': cm_too_small,
                                 'repeats counted once': cm_fancy_index, 'wrong': cm_off_by_one},
                                [cm, cm_bincount, cm_index_put]),
+    'check_one_cycle': ({'straight lines': cycle_lines, 'no warm-up': cycle_no_warmup,
+                         'warm-up length': cycle_pytorch_default, 'from zero': cycle_from_zero,
+                         'wrong': [cycle_constant, cycle_never_down]}, [cycle, cycle_torch]),
+    'check_per_class_accuracy': ({'by prediction': per_class_precision, 'overall': per_class_overall,
+                                  'count': per_class_counts, 'share of all': per_class_of_all, 'wrong': per_class_errors},
+                                 [per_class, per_class_cm]),
 }
 
 WRONG = [(name, mistake, f) for name, (wrong, _) in CASES.items() for mistake, fs in wrong.items()

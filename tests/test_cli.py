@@ -127,9 +127,12 @@ def test_data_into_a_file_is_one_line(tmp_path):
 def test_reproduce(tmp_path):
     "The main job: every approach, one table, results.json and three plots"
     out = tmp_path/'results'
-    r = run('reproduce', '--out', out, '--quiet')
+    r = run('reproduce', '--out', out, '--quiet', '--quick')  # --quick: the ten-digit table without its longest recipe
     assert r.returncode == 0 and no_traceback(r), r.stderr
     res = json.loads((out/'results.json').read_text())
+    digits = {x['id']: x for x in res['digits']}
+    assert list(digits) == ['linear10', 'cnn10_short'] and 'All ten digits' in r.stdout, r.stdout
+    assert digits['linear10']['accuracy'] >= 0.915 and digits['cnn10_short']['accuracy'] >= 0.99, digits
     rows = {x['approach']: x for x in res['results']}
     assert len(rows) == 8 and all(x['approach'] in r.stdout for x in res['results'])
     assert rows['pixel similarity (3s / 7s)']['detail'] == '0.9168 / 0.9854'

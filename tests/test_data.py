@@ -9,11 +9,11 @@ from PIL import Image
 
 import mnist37.storage as storage
 from mnist37.data import SAMPLE_COUNTS, load_sample_arrays
-from mnist37.sample import mnist_sample, offline, sample_problems
+from mnist37.folders import mnist_sample, offline, sample_problems
 from mnist37.storage import DataError
 
 RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'
-BUILD = f'import sys; from mnist37.sample import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
+BUILD = f'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
 
 
 @pytest.fixture(scope='module')
@@ -147,7 +147,7 @@ def _read_only(path: Path):
 def test_read_only_data_folder(tmp_path):
     ro = tmp_path/'readonly'; ro.mkdir()
     prefix = _read_only(ro)
-    code = ('import sys\nfrom mnist37.sample import mnist_sample\nfrom mnist37.storage import DataError\n'
+    code = ('import sys\nfrom mnist37.folders import mnist_sample\nfrom mnist37.storage import DataError\n'
             'try: mnist_sample(sys.argv[1], progress=False)\n'
             'except DataError as e: print("DataError:", e); sys.exit(3)\n')
     r = subprocess.run(prefix + [sys.executable, '-c', code, str(ro)], capture_output=True, text=True)

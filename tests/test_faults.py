@@ -14,7 +14,7 @@ from PIL import Image
 
 from mnist37.images import ImageError, preprocess, read_image, synthetic_photo
 from mnist37.models import WeightsError, load_weights, new_model, save_weights
-from mnist37.sample import mnist_sample, sample_problems
+from mnist37.folders import mnist_sample, sample_problems
 from mnist37.storage import DataError, atomic_write, packaged_file
 import mnist37.storage as storage
 
@@ -65,7 +65,7 @@ def test_repair_keeps_what_the_user_put_there(copy):
 def test_folder_gets_the_usual_permissions(tmp_path, small_sample):
     "It was created drwx------ (mkdtemp's mode), unreadable to the other users of a shared FASTAI_HOME"
     path = mnist_sample(tmp_path, progress=False)
-    want = 0o777 & ~storage._umask()
+    want = 0o777 & ~storage.current_umask()
     assert stat.S_IMODE(path.stat().st_mode) == want and stat.S_IMODE((path/'train').stat().st_mode) == want
 
 
@@ -112,7 +112,7 @@ def test_errors_name_the_real_folder(tmp_path, home):
     r = run('data', env={'FASTAI_HOME': str(h)}, text=True)
     line = one_line_error(r)
     assert str(h) in line and 'None' not in line
-    code = 'from mnist37.sample import mnist_sample; from mnist37.storage import DataError\ntry: mnist_sample()\nexcept DataError as e: print("DataError", e)'
+    code = 'from mnist37.folders import mnist_sample; from mnist37.storage import DataError\ntry: mnist_sample()\nexcept DataError as e: print("DataError", e)'
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'FASTAI_HOME': str(h)})
     assert out.stdout.startswith('DataError') and str(h) in out.stdout and out.stderr == '', out.stderr
 
@@ -599,7 +599,7 @@ ALLOW = 'import sys, mnist37.inference as inf\ninf.onnx_operators = lambda *args
 def test_onnx_memory_is_capped(tmp_path):
     "A graph that asks for 1.2 GB (or 40 GB) got it, or died with a traceback; now it stops at the cap, in one line"
     path = save_onnx(tile_graph(400_000), tmp_path/'tile.onnx')
-    code = (ALLOW + 'from mnist37.storage import WeightsError\nimport numpy as np\n'
+    code = (ALLOW + 'from mnist37.kinds import WeightsError\nimport numpy as np\n'
             'try: inf.OnnxModel(sys.argv[1]).scores(np.zeros((1, 28, 28), np.float32)); print("ran")\n'
             'except WeightsError as e: print("WeightsError", e)')
     *out, mb = _peak_rss_mb(code, path)

@@ -6,7 +6,7 @@ import pytest
 from mnist37.data import load_sample_arrays
 from mnist37.inference import OnnxModel, packaged_onnx, prob_3
 from mnist37.models import export_onnx, packaged_model
-from mnist37.storage import MODEL_KINDS
+from mnist37.kinds import MODEL_KINDS
 
 
 @pytest.mark.parametrize('kind', MODEL_KINDS)

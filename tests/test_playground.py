@@ -87,7 +87,7 @@ def test_names_shared_with_python_come_from_the_package(data):
     from mnist37.data import VOCAB
     from mnist37.learner import mnist_dls
     from mnist37.linear import train_linear1
-    from mnist37.storage import MODEL_KINDS
+    from mnist37.kinds import MODEL_KINDS
     d = data[0]
     assert d['kinds'] == list(MODEL_KINDS) and list(d['kind_names']) == list(MODEL_KINDS) and d['vocab'] == list(VOCAB)
     fit = inspect.signature(train_linear1).parameters

@@ -38,7 +38,7 @@ ELSEWHERE = {
     ('06_cnn', '0.9785'): '04_optimizer',
     ('06_cnn', '0.9828'): '05_learner',
     ('06_cnn', '148 times'): "e to the power 5, worked out in the sentence",
-    ('07_models', '64 MB'): "the size limit `mnist37.storage.MAX_MODEL_BYTES` (64 << 20)",
+    ('07_models', '64 MB'): "the size limit `mnist37.kinds.MAX_MODEL_BYTES` (64 << 20)",
 }
 
 WORDS = {w: i for i, w in enumerate('zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen '

@@ -20,7 +20,7 @@ TRAIN_PER_DIGIT = 1000  # 2,000 training images; the page validates on all 2,038
 SEED = 42  # chapter 03's seed: for the starting weights, and here for picking and ordering the training images
 BATCH_SIZE, LR = 256, 1.  # chapter 03's settings, the page's defaults (checked against the chapters' functions in tests)
 SAMPLES_PER_DIGIT = 3  # MNIST test digits of each class for the page's row of samples, to choose with the keyboard
-# what the page calls each packaged model (mnist37.storage.MODEL_KINDS); the linear one it runs in plain JavaScript
+# what the page calls each packaged model (mnist37.kinds.MODEL_KINDS); the linear one it runs in plain JavaScript
 KIND_NAMES = {'linear': 'linear', 'mlp': 'two-layer net', 'cnn': 'CNN'}
 RUNTIME_KINDS = ('mlp', 'cnn')  # the models that need onnxruntime-web, whose .onnx files the page loads
 # The ten-digit models ("Draw any digit"), by the names of their files in mnist37/assets, and what the page calls them.
@@ -145,7 +145,7 @@ def page_data() -> tuple:
     from mnist37.data import VOCAB, load_sample_arrays
     from mnist37.linear import linear1_model
     from mnist37.models import packaged_model
-    from mnist37.storage import MODEL_KINDS
+    from mnist37.kinds import MODEL_KINDS
     arrays = load_sample_arrays()
     train, valid = training_subset(arrays), validation_set(arrays)
     weights, bias = linear1_model(SEED)[1]
