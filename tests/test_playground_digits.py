@@ -92,7 +92,10 @@ def ten():
 
 def test_page_runs_the_contracts_models_under_their_names(ten):
     "The kinds, the class order and the row of samples come from the build; the linear model's weights from linear10.pt"
-    assert ten['kinds'] == list(bp.TEN_KINDS) and ten['vocab'] == [str(d) for d in range(10)]
+    from mnist37.kinds import KINDS
+    assert ten['kinds'] == ['cnn10', 'linear10'] and set(ten['kinds']) == {k for k in KINDS if KINDS[k].scores == 10}
+    assert ten['onnx'] == ['cnn10'] and ten['linear']['kind'] == 'linear10' and ten['vocab'] == [str(d) for d in range(10)]
+    assert bp.page_data()[0]['kinds'] == ['linear', 'mlp', 'cnn'], 'the 3-vs-7 panel shows only the 3-vs-7 models'
     assert [s['label'] for s in ten['samples']] == ten['vocab'] and all(len(s['pixels']) == 784 for s in ten['samples'])
     js = ''.join(p.read_text() for p in bp.SRC.glob('*.js'))
     assert not re.search(r"'(cnn10|linear10)'", js), 'the JavaScript must read the model names from data.json'
