@@ -20,10 +20,27 @@ TRAIN_PER_DIGIT = 1000  # 2,000 training images; the page validates on all 2,038
 SEED = 42  # chapter 03's seed: for the starting weights, and here for picking and ordering the training images
 BATCH_SIZE, LR = 256, 1.  # chapter 03's settings, the page's defaults (checked against the chapters' functions in tests)
 SAMPLES_PER_DIGIT = 3  # MNIST test digits of each class for the page's row of samples, to choose with the keyboard
-# what the page calls each packaged model (mnist37.kinds.MODEL_KINDS); the linear one it runs in plain JavaScript
-KIND_NAMES = {'linear': 'linear', 'mlp': 'two-layer net', 'cnn': 'CNN'}
+# what the page calls each packaged model (mnist37.kinds.KINDS): the 3-vs-7 ones in "Draw a 3 or a 7", the ten-digit
+# ones in "Draw any digit"; the linear ones it runs in plain JavaScript
+KIND_NAMES = {'linear': 'linear', 'mlp': 'two-layer net', 'cnn': 'CNN', 'linear10': 'linear', 'cnn10': 'CNN'}
 RUNTIME_KINDS = ('mlp', 'cnn')  # the models that need onnxruntime-web, whose .onnx files the page loads
+# The ten-digit models ("Draw any digit"): each takes `images` (n, 28, 28) in 0..1 and gives ten `scores`, score i for
+# digit i. The linear one runs in plain JavaScript, from the weights in its .pt, and its reasons are pictured; the
+# others with onnxruntime-web, from their .onnx files.
+TEN_LINEAR = 'linear10'
+TEN_VOCAB = [str(d) for d in range(10)]
+# the page's row of samples for any digit: from the hand-drawn set (tools/handwriting.py), this shape of each digit in
+# this rendering; and the digit drawn on the canvas when the page opens, as strokes
+TEN_SAMPLE, TEN_FIRST = (1, 1), ('5', 0)
 
+
+def kinds_with(classes:int) -> list:
+    "The packaged model kinds that tell `classes` digits apart (2: the 3-vs-7 ones, 10: all ten), as `mnist37.kinds` lists them; the linear ten-digit one last"
+    from mnist37.kinds import KINDS
+    kinds = [k for k, v in KINDS.items() if (v.scores == 10) == (classes == 10)]
+    return sorted(kinds, key=lambda k: k == TEN_LINEAR)  # sorted() keeps the order otherwise: the CNN answers first
+
+def ten_runtime() -> list: return [k for k in kinds_with(10) if k != TEN_LINEAR]  # the ten-digit models that need onnxruntime-web
 
 def training_subset(arrays:dict, # `load_sample_arrays()`
                     per_digit:int=TRAIN_PER_DIGIT, seed:int=SEED) -> tuple:
@@ -84,6 +101,48 @@ def samples(arrays:dict, per_digit:int=SAMPLES_PER_DIGIT, seed:int=SEED) -> list
         out += [dict(label=d, pixels=x[i].ravel().tolist()) for i in np.sort(rng.choice(len(x), per_digit, replace=False))]
     return out
 
+def ten_asset(name:str):
+    "mnist37/assets/`name`: checked against SHA256SUMS where that lists it (the models that ship), as it is where it does not (a model being developed), None where there is none"
+    from mnist37.storage import assets_dir, packaged_file
+    folder = assets_dir()
+    listed = {l.split()[-1] for l in (folder/'SHA256SUMS').read_text().splitlines() if l.strip()}
+    if name in listed: return packaged_file(name)
+    return folder/name if (folder/name).is_file() else None
+
+def ten_files() -> dict:
+    "`{path in playground/: source}`: the ten-digit models' .onnx files that the page fetches, those that are there"
+    return {f'models/{k}.onnx': p for k in ten_runtime() if (p := ten_asset(f'{k}.onnx'))}
+
+def linear10_weights(path:Path) -> tuple:
+    "The ten-digit linear model's weights (10, 784) and biases (10,), float32, from its `.pt`: the only tensors of those shapes"
+    import torch
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    found = {shape: [v for v in state.values() if tuple(v.shape) == shape] for shape in [(10, 784), (10,)]}
+    if any(len(v) != 1 for v in found.values()):
+        raise SystemExit(f'{path}: expected one (10, 784) weight and one (10,) bias, found {[tuple(v.shape) for v in state.values()]}')
+    return tuple(found[s][0].detach().float().numpy() for s in [(10, 784), (10,)])
+
+def short(a:np.ndarray) -> list:
+    "float32s as the shortest decimals that give each back exactly (JavaScript's Float32Array rounds them to the same)"
+    return [float(np.format_float_positional(v, unique=True)) for v in a.astype(np.float32).ravel()]
+
+def ten_data() -> dict:
+    "What the 'Draw any digit' experiment uses: its models' names, the linear model's weights, samples and a first digit"
+    import handwriting
+    pt = ten_asset(f'{TEN_LINEAR}.pt')
+    linear = None
+    if pt:
+        w, b = linear10_weights(pt)
+        linear = dict(kind=TEN_LINEAR, weights=short(w), bias=short(b))
+    shapes = handwriting.load_set()
+    i, j = TEN_SAMPLE
+    samples = [dict(label=d, pixels=np.round(handwriting.prepared(d, shapes[d][i], i, j) * 255).astype(np.uint8).ravel().tolist())
+               for d in TEN_VOCAB]
+    kinds = kinds_with(10)
+    return dict(kinds=kinds, names={k: KIND_NAMES[k] for k in kinds}, vocab=TEN_VOCAB, onnx=ten_runtime(), linear=linear,
+                sizes={name: p.stat().st_size for name, p in ten_files().items()}, samples=samples,
+                first=shapes[TEN_FIRST[0]][TEN_FIRST[1]]['strokes'])
+
 def page_files() -> dict:
     "`{path in playground/: source}`: the files the page fetches besides its own scripts, data.json and digits.bin.gz"
     from mnist37.storage import packaged_file
@@ -95,7 +154,6 @@ def page_data() -> tuple:
     from mnist37.data import VOCAB, load_sample_arrays
     from mnist37.linear import linear1_model
     from mnist37.models import packaged_model
-    from mnist37.kinds import MODEL_KINDS
     arrays = load_sample_arrays()
     train, valid = training_subset(arrays), validation_set(arrays)
     weights, bias = linear1_model(SEED)[1]
@@ -105,11 +163,12 @@ def page_data() -> tuple:
         valid=dict(count=len(valid[0]), targets=valid[1].tolist()),
         start=dict(seed=SEED, weights=weights.detach().flatten().tolist(), bias=bias.item()),  # float32s, exactly
         defaults=chapter_defaults(),
-        kinds=list(MODEL_KINDS), kind_names={k: KIND_NAMES[k] for k in MODEL_KINDS}, vocab=list(VOCAB),
+        kinds=kinds_with(2), kind_names={k: KIND_NAMES[k] for k in kinds_with(2)}, vocab=list(VOCAB),
         samples=samples(arrays),
         sizes={name: p.stat().st_size for name, p in page_files().items()},  # the page checks what it fetches against these
         python_first_epoch=first_epoch(train, valid),  # shown on the page beside the browser's own
         linear=dict(weights=linear['weight'].flatten().tolist(), bias=linear['bias'].item()),  # for the heat-map
+        ten=ten_data(),
         roller_coaster=roller_coaster())
     return data, np.concatenate([train[0], valid[0]]).tobytes()
 
@@ -129,7 +188,7 @@ def add_playground(proc:Path, # the folder of page sources Sphinx reads
     shutil.rmtree(out, ignore_errors=True)
     for d in ('ort', 'models'): (out/d).mkdir(parents=True)
     for p in [*SRC.glob('*.js'), *SRC.glob('*.css')]: shutil.copy(p, out/p.name)
-    for name, p in page_files().items(): shutil.copy(p, out/name)
+    for name, p in {**page_files(), **ten_files()}.items(): shutil.copy(p, out/name)
     data, pictures = page_data()
     (out/'data.json').write_text(json.dumps(data, separators=(',', ':')))
     (out/'digits.bin.gz').write_bytes(gzip.compress(pictures, 9, mtime=0))  # about a quarter of the 3 MB

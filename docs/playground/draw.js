@@ -5,51 +5,8 @@ import {read_canvas, to_mnist} from './images.js';
 import {linear_prob_3} from './linear.js';
 import {LoadError, mb} from './load.js';
 import {RUNTIME, load_model, load_runtime} from './models.js';
+import {drawing_pad, list, sample_row} from './pad.js';
 import {greys, red_blue, show_image} from './plot.js';
-
-const PEN = 22;  // pen width in canvas pixels: once the digit is scaled to 20 pixels, about as thick as MNIST's strokes
-
-// A canvas to draw on in dark ink on white paper: calls `on_start()` when the pen touches it, and `on_change(time of
-// the event)` after every piece of stroke. Only the main mouse button draws.
-export function drawing_pad(canvas, on_change, on_start) {
-  const ctx = canvas.getContext('2d', {willReadFrequently: true});  // read back after every stroke: keep it in memory
-  const at = e => {
-    const r = canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
-  };
-  function segment(a, b) {
-    Object.assign(ctx, {lineWidth: PEN, lineCap: 'round', lineJoin: 'round', strokeStyle: '#000'});
-    ctx.beginPath(); ctx.moveTo(...a); ctx.lineTo(...b); ctx.stroke();
-  }
-  let last = null;  // where the pen is while it touches the paper
-  canvas.addEventListener('pointerdown', e => {
-    if (e.button !== 0) return;  // a right-button drag opens the menu, it doesn't draw
-    canvas.setPointerCapture(e.pointerId);
-    on_start();
-    last = at(e); segment(last, last); on_change(e.timeStamp);
-  });
-  canvas.addEventListener('pointermove', e => {
-    if (!last) return;
-    const p = at(e);
-    segment(last, p); last = p; on_change(e.timeStamp);
-  });
-  for (const type of ['pointerup', 'pointercancel']) canvas.addEventListener(type, () => { last = null; on_change(null); });
-  const pad = {
-    ctx,
-    pen_down: () => last !== null,
-    clear() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, canvas.width, canvas.height); },
-    stroke(points) { points.forEach((p, i) => segment(points[Math.max(i - 1, 0)], p)); },
-    // a 28x28 picture (0 background, 1 ink), drawn large in dark ink, so that strokes can be added to it
-    paint(picture) {
-      const small = document.createElement('canvas');
-      show_image(small, picture, v => [255 * (1 - v), 255 * (1 - v), 255 * (1 - v)]);
-      pad.clear();
-      ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
-    },
-  };
-  return pad;
-}
 
 // Points along an arc of a circle, angles in degrees (clockwise, as the canvas's y axis points down)
 function arc(cx, cy, r, from, to, n = 24) {
@@ -102,36 +59,6 @@ function show_reasons(canvas, caption, picture, linear, other) {
 
 function blank_canvas(canvas) { canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height); }
 
-// A row of buttons, one per sample picture (`{label, pixels}`, 784 grey levels 0..255) and one for a blank picture:
-// `on_choose(picture or null)` when one is pressed
-function sample_row(root, samples, on_choose) {
-  const count = {};
-  const buttons = [...samples, {label: null}].map(s => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'pg-sample';
-    b.setAttribute('aria-pressed', 'false');
-    const picture = s.label === null ? null : Float32Array.from(s.pixels, v => v / 255);
-    if (picture) {
-      count[s.label] = (count[s.label] ?? 0) + 1;
-      b.setAttribute('aria-label', `a ${s.label} from MNIST's test set, number ${count[s.label]}`);
-      const c = document.createElement('canvas');
-      c.setAttribute('aria-hidden', 'true');
-      show_image(c, picture, greys);
-      b.append(c);
-    } else b.textContent = 'blank';
-    b.dataset.label = s.label ?? 'blank';
-    b.addEventListener('click', () => {
-      for (const o of buttons) o.setAttribute('aria-pressed', String(o === b));
-      on_choose(picture);
-    });
-    root.append(b);
-    return b;
-  });
-  return {unpress() { for (const o of buttons) o.setAttribute('aria-pressed', 'false'); }};
-}
-
-const list = words => words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 
 // Wire up the experiment in the element `root` with the page's data (tools/build_playground.py)
 export async function setup_drawing(root, data, report) {

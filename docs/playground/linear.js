@@ -80,3 +80,13 @@ export function batches(x, y, bs) {
   for (let i = 0; i < y.length; i += bs) out.push([x.subarray(i * PIXELS, (i + bs) * PIXELS), y.subarray(i, i + bs)]);
   return out;
 }
+
+// A linear model with one output per class, as the ten-digit one has: `weights` holds a row of 784 numbers for each
+// class, one after the other, and `bias` a number for each. The scores it gives one prepared picture, class by class
+export function linear_scores(picture, {weights, bias}) {
+  return Array.from(bias, (b, k) => {
+    let s = 0;
+    for (let j = 0; j < PIXELS; j++) s += picture[j] * weights[k * PIXELS + j];
+    return s + b;
+  });
+}

@@ -1,9 +1,9 @@
-// The playground page (playground.md): four panels, each from a module of its own, and each on its own: a file that
+// The playground page (playground.md): five panels, each from a module of its own, and each on its own: a file that
 // fails to load stops only the panels that need it, and they say which file it was. Everything runs in the browser,
 // from files on this site. What the page measures goes into `window.playground`, where its tests read it.
 import {fetch_json, import_module} from './load.js';
 
-const report = window.playground = {drawing: {updates: []}, descent: {}, training: {}, failures: {}};
+const report = window.playground = {drawing: {updates: []}, digits: {updates: []}, descent: {}, training: {}, failures: {}};
 const here = url => new URL(url, import.meta.url).href;
 const $ = id => document.getElementById(id);
 
@@ -25,14 +25,15 @@ async function panel(id, module, setup) {
 }
 
 // the modules and the data all at once, so that the linear model can answer as soon as they are here
-const modules = Object.fromEntries(['descent.js', 'draw.js', 'train.js'].map(m => [m, import_module(here(m))]));
+const modules = Object.fromEntries(['descent.js', 'draw.js', 'digits.js', 'train.js'].map(m => [m, import_module(here(m))]));
 for (const m of Object.values(modules)) m.catch(() => {});  // a failure is reported by the panel that needs it
 const parabola = panel('pg-parabola', modules['descent.js'], m => m.setup_parabola_panel($('pg-parabola'), report.descent));
 let data = null;
 try { data = await fetch_json(here('data.json')); }
-catch (e) { for (const id of ['pg-draw', 'pg-roller-coaster', 'pg-train']) fail(id, e); }
+catch (e) { for (const id of ['pg-draw', 'pg-digits', 'pg-roller-coaster', 'pg-train']) fail(id, e); }
 await Promise.all([parabola, ...(data ? [
   panel('pg-draw', modules['draw.js'], m => m.setup_drawing($('pg-draw'), data, report.drawing)),
+  panel('pg-digits', modules['digits.js'], m => m.setup_digits($('pg-digits'), data, report.digits)),
   panel('pg-roller-coaster', modules['descent.js'], m => m.setup_roller_coaster_panel($('pg-roller-coaster'), data.roller_coaster, report.descent)),
   panel('pg-train', modules['train.js'], m => m.setup_training($('pg-train'), data, here('digits.bin.gz'), report.training)),
 ] : [])]);
