@@ -4,7 +4,7 @@ line on stderr with exit status 2 (1 for a mistake in the command line itself), 
 
 Each test names the fault it covers. None depends on timing: where a fault used to hang, the command runs under a
 generous timeout that only a hang would reach, and the test checks the answer it gives."""
-import gzip, io, os, resource, shutil, signal, stat, struct, subprocess, sys, time, zipfile, zlib
+import os, re, shutil, signal, stat, struct, subprocess, sys, time, zipfile, zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,41 +12,13 @@ import pytest
 import torch
 from PIL import Image
 
-from mnist37.images import ImageError, preprocess, read_image, synthetic_photo
+from conftest import CMD, SMALL_CMD, SMALL_N, one_line_error, run
+from mnist37.images import PIPE_SECONDS, ImageError, preprocess, read_image, synthetic_photo
+from mnist37.inference import predict
 from mnist37.models import WeightsError, load_weights, new_model, save_weights
 from mnist37.sample import mnist_sample, sample_problems
-from mnist37.storage import DataError, atomic_write, packaged_file
+from mnist37.storage import DataError, packaged_file
 import mnist37.storage as storage
-
-SCRIPT = shutil.which('mnist37', path=str(Path(sys.executable).parent))
-CMD = [SCRIPT] if SCRIPT else [sys.executable, '-m', 'mnist37']
-
-
-def run(*args, env=None, timeout=300, **kw):
-    "The command in a fresh process, as a user runs it; arguments may be bytes (file names that aren't UTF-8)"
-    args = [a if isinstance(a, bytes) else str(a) for a in args]
-    return subprocess.run([*CMD, *args], capture_output=True, timeout=timeout, env={**os.environ, **(env or {})}, **kw)
-
-
-def one_line_error(r, status=2):
-    "The failure is exactly one line on stderr, `mnist37: error: ...`, with the given exit status and no traceback"
-    err = r.stderr.decode(errors='replace') if isinstance(r.stderr, bytes) else r.stderr
-    lines = err.strip().splitlines()
-    assert r.returncode == status and len(lines) == 1 and lines[0].startswith('mnist37: error: '), (r.returncode, err)
-    return lines[0]
-
-
-@pytest.fixture
-def copy(small_sample, tmp_path):
-    "A complete copy to damage: of the cut-down sample (see conftest.py), so that writing and repairing take no time"
-    return mnist_sample(tmp_path/'data', progress=False)
-
-
-@pytest.fixture(scope='module')
-def photo(tmp_path_factory):
-    p = tmp_path_factory.mktemp('photo')/'seven.png'
-    synthetic_photo(7, (120, 160), seed=3).save(p)
-    return p
 
 
 # --- the data folder ---------------------------------------------------------------------------------------------------
@@ -84,12 +56,14 @@ def test_labels_csv_contents_are_checked(copy, damage):
 
 def test_data_says_what_it_checked_and_keeps_logs_clean(tmp_path):
     "It said 'every pixel checked' right after writing a copy it never read back, and wrote its progress bar into logs"
-    r = run('data', '--data-dir', tmp_path, text=True)  # stdout is a pipe here, as when it goes to a log
-    assert r.returncode == 0 and 'wrote' in r.stdout and 'read back' in r.stdout, r.stdout
+    r = run('data', '--data-dir', tmp_path/'fastai', cmd=SMALL_CMD)  # stdout is a pipe here, as when it goes to a log
+    path = tmp_path/'fastai'/'mnist_sample'
+    assert r.returncode == 0 and 'wrote' in r.stdout and 'read back' in r.stdout and str(path) in r.stdout, r.stdout
     assert r.stdout.count('\n') == 1 and '\r' not in r.stdout + r.stderr and r.stderr == '', r.stdout  # one line, no bar
-    r = run('data', '--data-dir', tmp_path, text=True)
+    assert len(list(path.rglob('*.png'))) == 4 * SMALL_N and len((path/'labels.csv').read_text().splitlines()) == 4 * SMALL_N + 1
+    r = run('data', '--data-dir', tmp_path/'fastai', cmd=SMALL_CMD)
     assert r.returncode == 0 and 'wrote' not in r.stdout and 'every pixel' in r.stdout, r.stdout
-    r = run('data', '-q', '--data-dir', tmp_path, text=True)
+    r = run('data', '-q', '--data-dir', tmp_path/'fastai', cmd=SMALL_CMD)
     assert r.returncode == 0 and r.stdout == '' and r.stderr == ''
 
 
@@ -109,7 +83,7 @@ def test_errors_name_the_real_folder(tmp_path, home):
     if home == 'file': h.write_text('not a folder')
     else: h.mkdir(); h.chmod(0o555)
     if home == 'readonly' and os.geteuid() == 0: pytest.skip('root writes into a read-only folder; test_data.py covers it with a read-only mount')
-    r = run('data', env={'FASTAI_HOME': str(h)}, text=True)
+    r = run('data', env={'FASTAI_HOME': str(h)})
     line = one_line_error(r)
     assert str(h) in line and 'None' not in line
     code = 'from mnist37.sample import mnist_sample; from mnist37.storage import DataError\ntry: mnist_sample()\nexcept DataError as e: print("DataError", e)'
@@ -131,7 +105,7 @@ def test_damaged_package_during_train_is_one_line(tmp_path):
     pkg = tmp_path/'pkg'
     shutil.copytree(Path(storage.__file__).parent, pkg/'mnist37', ignore=shutil.ignore_patterns('__pycache__'))
     (pkg/'mnist37'/'assets'/'mnist_sample.npz').write_bytes(b'not the data')
-    r = run('train', '--model', 'linear', '--out', tmp_path/'w.pt', env={'PYTHONPATH': str(pkg)}, text=True)
+    r = run('train', '--model', 'linear', '--out', tmp_path/'w.pt', env={'PYTHONPATH': str(pkg)})
     assert 'is damaged' in one_line_error(r) and not (tmp_path/'w.pt').exists()
 
 
@@ -176,7 +150,7 @@ def test_train_checks_where_it_will_write_before_training(tmp_path, where):
         d = tmp_path/'ro'; d.mkdir(); d.chmod(0o555); out = d/'w.pt'
     elif where == 'folder': out = tmp_path
     else: out = tmp_path/'w.pt'; os.mkfifo(out)  # not a regular file, like /dev/full, which a rename would replace
-    r = run('train', '--model', 'cnn', '--out', out, text=True)
+    r = run('train', '--model', 'cnn', '--out', out)
     line = one_line_error(r)
     assert str(out) in line and 'training' not in r.stdout, r.stdout  # refused before any training started
     if where == 'fifo': assert stat.S_ISFIFO(os.stat(out).st_mode)  # and it is still what it was
@@ -184,7 +158,7 @@ def test_train_checks_where_it_will_write_before_training(tmp_path, where):
 
 def test_reproduce_checks_its_folder_before_training(tmp_path):
     (tmp_path/'results').write_text('a file where the folder should go')
-    r = run('reproduce', '--out', tmp_path/'results', text=True)
+    r = run('reproduce', '--out', tmp_path/'results')
     assert str(tmp_path/'results') in one_line_error(r) and r.stdout == ''
 
 
@@ -262,24 +236,25 @@ def test_formats_that_run_programs_are_refused_by_name(tmp_path):
 @pytest.mark.parametrize('kind', ['zero', 'fifo', 'loop'])
 def test_odd_files_get_the_right_reason_in_bounded_time(tmp_path, kind):
     "/dev/zero and a FIFO were 'empty file' (and a FIFO could hang); a symlink loop was 'no such file'"
-    if kind == 'zero': path, why = Path('/dev/zero'), 'not a regular file'
-    elif kind == 'fifo': path, why = tmp_path/'pipe.png', 'no picture within'; os.mkfifo(path)  # no writer, ever
-    else: path, why = tmp_path/'loop.png', 'symbolic link'; path.symlink_to(tmp_path/'loop.png')
-    r = run('predict', path, text=True, timeout=120)
-    assert r.returncode == 2 and r.stderr.splitlines() == [f'{path}: error: {r.stderr.split(": error: ")[1].strip()}'] and why in r.stderr, r.stderr
+    if kind == 'zero': path, why = Path('/dev/zero'), 'not a regular file (a character device)'
+    elif kind == 'fifo':  # no writer, ever
+        path, why = tmp_path/'pipe.png', f'a pipe that delivered no picture within {PIPE_SECONDS} seconds'; os.mkfifo(path)
+    else: path, why = tmp_path/'loop.png', 'a symbolic link that leads back to itself'; path.symlink_to(tmp_path/'loop.png')
+    r = run('predict', path, timeout=120)
+    assert r.returncode == 2 and r.stderr.splitlines() == [f'{path}: error: {why}'] and r.stdout == '', r.stderr
 
 
 def test_a_pipe_is_read(photo):
     "predict <(cat photo.png): a pipe is read, up to the size limit"
     r = subprocess.run(['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")', str(photo)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and r.stdout.rstrip().endswith(': 7 (' + r.stdout.rstrip().split('(')[-1]), r.stderr
+    assert r.returncode == 0 and re.fullmatch(rf'/dev/fd/\d+: 7 \({predict(photo).prob:.3f}\)\n', r.stdout), r.stdout + r.stderr
 
 
 # --- weights -----------------------------------------------------------------------------------------------------------
 
 def test_a_fifo_as_weights_does_not_hang(tmp_path, photo):
     os.mkfifo(tmp_path/'w.pt')
-    r = run('predict', '--weights', tmp_path/'w.pt', photo, text=True, timeout=120)
+    r = run('predict', '--weights', tmp_path/'w.pt', photo, timeout=120)
     assert 'not a regular file' in one_line_error(r)
 
 
@@ -308,7 +283,7 @@ def test_a_weights_file_that_inflates_is_refused(tmp_path):
                                        (['--lr', 'inf'], 'greater than 0'), (['--lr', '1e300'], 'too large')])
 def test_training_arguments_are_checked(tmp_path, args, msg):
     "--epochs 0 and --lr 0 were replaced by the defaults, --lr nan saved NaN weights, --epochs -1 died with IndexError"
-    r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt', text=True)
+    r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt')
     assert msg in one_line_error(r, status=1) and not (tmp_path/'w.pt').exists()
 
 
@@ -355,7 +330,7 @@ def test_any_file_name_is_one_line_of_output(tmp_path, photo, name, env):
     folder = os.fsencode(tmp_path)
     path = os.path.join(folder, name if isinstance(name, bytes) else os.fsencode(name))
     shutil.copy(photo, path)
-    r = run('predict', path, photo, env=env)
+    r = run('predict', path, photo, env=env, text=False)
     out = r.stdout.decode('ascii' if env else 'utf-8')
     assert r.returncode == 0 and len(out.splitlines()) == 2 and out.splitlines()[1].startswith(str(photo)), out
 
@@ -376,10 +351,11 @@ def test_results_stream_and_memory_stays_flat(many):
     assert all(l.endswith(')') for l in (first + rest).splitlines())  # what was done was printed, line by line
 
 
-def test_usage_mistakes_exit_1():
+@pytest.mark.parametrize('args, msg', [((), 'mnist37 --help'), (('fly',), 'mnist37 --help'),
+                                       (('predict',), 'mnist37 predict --help'), (('train', '--model', 'resnet'), 'invalid choice')])
+def test_usage_mistakes_exit_1(args, msg):
     "A mistake in the command itself is one line too, pointing at the help, with exit status 1"
-    assert 'mnist37 predict --help' in one_line_error(run('predict', text=True), status=1)
-    assert 'mnist37 --help' in one_line_error(run('fly', text=True), status=1)
+    assert msg in one_line_error(run(*args), status=1)
 
 
 # Issue 15: the data folder and the command line ------------------------------------------------------------------------
@@ -428,7 +404,7 @@ def test_links_in_the_data_folder_are_never_followed(copy, tmp_path):
 
 def test_train_refuses_an_out_that_is_not_a_weights_file(tmp_path):
     "--out m.onnx wrote the weights to m.onnx, overwrote them with the graph, and failed after the whole training"
-    r = run('train', '--model', 'linear', '--out', tmp_path/'m.onnx', text=True)
+    r = run('train', '--model', 'linear', '--out', tmp_path/'m.onnx')
     assert 'does not end in .pt' in one_line_error(r, status=1) and r.stdout == '' and list(tmp_path.iterdir()) == []
 
 
@@ -467,17 +443,19 @@ def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys)
                                        (['--lr', '1e-320'], 'too small')])
 def test_every_number_is_checked_before_training(tmp_path, args, msg):
     "--epochs 10**21 failed with OverflowError after the work began, --seed 10**20 with ValueError; --lr 1e-320 is 0 in float32"
-    r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt', text=True)
+    r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt')
     assert msg in one_line_error(r, status=1) and r.stdout == '' and not (tmp_path/'w.pt').exists()
 
 
 def test_a_closed_stdout_is_not_a_traceback(photo, tmp_path):
     "mnist37 ... >&- died with AttributeError at start-up, --help included"
-    def closed(*args): return subprocess.run(['bash', '-c', '"$@" >&-', 'sh', *CMD, *map(str, args)], capture_output=True, text=True, timeout=120)
+    def closed(*args, python=False):
+        cmd = [sys.executable] if python else CMD  # python: the command with a small sample (conftest.SMALL_CMD)
+        return subprocess.run(['bash', '-c', '"$@" >&-', 'sh', *cmd, *map(str, args)], capture_output=True, text=True, timeout=120)
     r = closed('--help')
     assert r.returncode == 0 and r.stderr == '', r.stderr
     assert 'cannot write the output' in one_line_error(closed('predict', photo))
-    r = closed('data', '-q', '--data-dir', tmp_path/'new')  # prints nothing, so it simply works
+    r = closed(*SMALL_CMD[1:], 'data', '-q', '--data-dir', tmp_path/'new', python=True)  # prints nothing, so it simply works
     assert r.returncode == 0 and r.stderr == '' and (tmp_path/'new'/'mnist_sample'/'labels.csv').is_file(), r.stderr
 
 
@@ -493,9 +471,9 @@ def test_names_in_error_lines_are_escaped(tmp_path):
     "A name with a newline forged a second line of stderr, and an escape sequence reached the terminal"
     odd = tmp_path/'a\nb\x1b[2J'
     odd.write_text('a file where a folder should be')
-    line = one_line_error(run('data', '--data-dir', odd, text=True))
+    line = one_line_error(run('data', '--data-dir', odd))
     assert str(tmp_path/'a\\nb\\x1b[2J') in line and '\x1b' not in line
-    line = one_line_error(run('train', '--out', tmp_path/'w\n.onnx', text=True), status=1)  # argparse's own lines too
+    line = one_line_error(run('train', '--out', tmp_path/'w\n.onnx'), status=1)  # argparse's own lines too
     assert 'w\\n.onnx' in line
 
 
@@ -552,7 +530,7 @@ def test_onnx_external_data_is_refused(tmp_path, photo):
     w.ClearField('raw_data')
     w.data_location = TensorProto.EXTERNAL
     save_onnx(model, tmp_path/'m.onnx')
-    line = one_line_error(run('predict', '--weights', tmp_path/'m.onnx', photo, text=True))
+    line = one_line_error(run('predict', '--weights', tmp_path/'m.onnx', photo))
     assert 'external data' in line and str(tmp_path/'m.onnx') in line, line
 
 
@@ -656,7 +634,7 @@ def test_non_finite_scores_are_refused_per_picture(tmp_path, photo):
     "A graph whose scores were NaN printed '7 (nan)' and exited 0; infinite scores printed '3 (1.000)'"
     from mnist37.inference import OnnxModel, predict_batch
     nan = save_onnx(linear_graph(np.full(784, np.nan)), tmp_path/'nan.onnx')
-    r = run('predict', '--weights', nan, photo, photo, text=True)
+    r = run('predict', '--weights', nan, photo, photo)
     lines = r.stderr.splitlines()
     assert r.returncode == 2 and r.stdout == '' and len(lines) == 2 and all('NaN or infinite' in l for l in lines), r.stderr
     inf = OnnxModel(save_onnx(linear_graph(np.full(784, 3e38)), tmp_path/'inf.onnx'))
@@ -711,7 +689,7 @@ def test_onnx_graph_shapes_and_types(tmp_path, photo):
     np.testing.assert_allclose(prob_3(fixed, xb), prob_3('linear', xb), atol=1e-6)  # what a plain torch.onnx.export gives: it works
     lies = onnx_graph([helper.make_node('Reshape', ['images', 'flat'], ['scores'])],
                       [numpy_helper.from_array(np.array([-1], np.int64), 'flat')], ('n', 1))  # says (n, 1), gives (784 n,)
-    line = one_line_error(run('predict', '--weights', save_onnx(lies, tmp_path/'lies.onnx'), photo, text=True))
+    line = one_line_error(run('predict', '--weights', save_onnx(lies, tmp_path/'lies.onnx'), photo))
     assert 'shape' in line, line
     strings = onnx_graph([helper.make_node('Cast', ['images'], ['s'], to=TensorProto.STRING),
                           helper.make_node('Reshape', ['s', 'shape'], ['scores'])],
@@ -725,10 +703,10 @@ def test_onnx_file_names_and_kinds(tmp_path, photo):
     from mnist37.inference import OnnxModel
     from mnist37.storage import packaged_file
     shutil.copy(packaged_file('cnn.onnx'), tmp_path/'CNN.ONNX')
-    r = run('predict', '--weights', tmp_path/'CNN.ONNX', photo, text=True)
+    r = run('predict', '--weights', tmp_path/'CNN.ONNX', photo)
     assert r.returncode == 0 and r.stdout.startswith(f'{photo}: 7'), r.stderr
     shutil.copy(packaged_file('cnn.onnx'), tmp_path/'cnn.onnx')
-    line = one_line_error(run('predict', '--model', 'linear', '--weights', tmp_path/'cnn.onnx', photo, text=True))
+    line = one_line_error(run('predict', '--model', 'linear', '--weights', tmp_path/'cnn.onnx', photo))
     assert 'linear' in line, line
     long = tmp_path/('a-folder-with-a-long-name-' * 6); long.mkdir()
     bad = linear_graph(np.zeros(784)); bad.graph.node[1].attribute.append(helper.make_attribute('nonsense', 1))
