@@ -23,17 +23,6 @@ import mnist37.storage as storage
 
 # --- the data folder ---------------------------------------------------------------------------------------------------
 
-def test_repair_keeps_what_the_user_put_there(copy):
-    "A rebuild used to delete the whole folder, fastai's models/ and the user's own files with it"
-    (copy/'models').mkdir(); (copy/'models'/'my.pth').write_bytes(b'\x80weights of an afternoon')
-    (copy/'notes.md').write_text('which seed was best')
-    next((copy/'valid'/'3').iterdir()).unlink()
-    assert mnist_sample(copy.parent, progress=False) == copy and sample_problems(copy) == []
-    assert (copy/'models'/'my.pth').read_bytes() == b'\x80weights of an afternoon'
-    assert (copy/'notes.md').read_text() == 'which seed was best'
-    assert sorted(p.name for p in copy.parent.iterdir()) == ['.mnist_sample.lock', 'mnist_sample']  # nothing left over
-
-
 def test_folder_gets_the_usual_permissions(tmp_path, small_sample):
     "It was created drwx------ (mkdtemp's mode), unreadable to the other users of a shared FASTAI_HOME"
     path = mnist_sample(tmp_path, progress=False)
@@ -164,21 +153,6 @@ def test_reproduce_checks_its_folder_before_training(tmp_path):
 
 # --- pictures ----------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('orientation', [3, 6, 8])
-def test_phone_photos_are_turned_upright(tmp_path, orientation):
-    "A JPEG with an EXIF orientation was read sideways, and a 3 was called a 7"
-    upright = synthetic_photo(3, (240, 180), 0.6, seed=4)
-    exif = Image.Exif(); exif[0x0112] = orientation  # how a camera held sideways stores the picture, and says so
-    T = Image.Transpose
-    upright.transpose({3: T.ROTATE_180, 6: T.ROTATE_90, 8: T.ROTATE_270}[orientation]).save(tmp_path/'phone.jpg',
-                                                                                          exif=exif.tobytes(), quality=92)
-    seen = preprocess(tmp_path/'phone.jpg')
-    gaps = {turn: np.abs(seen - preprocess(upright.rotate(turn, expand=True))).mean() for turn in (0, 90, 180, 270)}
-    assert min(gaps, key=gaps.get) == 0, gaps  # it looks like the upright picture, not like any turned one
-    from mnist37.inference import predict
-    assert predict(tmp_path/'phone.jpg').label == '3'
-
-
 class _ManyPages(Image.Image):
     "Stands in for a TIFF with a million pages: says it is animated, and fails the test if anything counts its frames"
     is_animated = True
@@ -258,13 +232,18 @@ def test_a_fifo_as_weights_does_not_hang(tmp_path, photo):
     assert 'not a regular file' in one_line_error(r)
 
 
-def test_weights_that_cannot_be_loaded_into_a_model(tmp_path):
-    "A sparse tensor escaped as a RuntimeError from load_state_dict; NaN weights loaded and predicted '7 (nan)'"
+BAD_WEIGHTS = {'sparse': (lambda w: w.to_sparse(), 'not plain'), 'nan': (lambda w: torch.full_like(w, float('nan')), 'NaN or infinite'),
+               **{t: (lambda w, t=t: (w * 100).to(getattr(torch, t)), f'weight holds {t} numbers, where a linear model has floating')
+                  for t in ('complex64', 'int64', 'uint8')}}
+
+@pytest.mark.parametrize('bad', BAD_WEIGHTS)
+def test_weights_a_model_cannot_hold_are_refused(tmp_path, bad):
+    """A sparse tensor escaped as a RuntimeError from load_state_dict; NaN weights loaded and predicted '7 (nan)'; complex or
+    integer weights loaded, and predicted '3 (0.501)'"""
+    change, msg = BAD_WEIGHTS[bad]
     sd = new_model('linear').state_dict()
-    torch.save({**sd, 'weight': sd['weight'].to_sparse()}, tmp_path/'sparse.pt')
-    torch.save({**sd, 'weight': torch.full_like(sd['weight'], float('nan'))}, tmp_path/'nan.pt')
-    with pytest.raises(WeightsError, match='not plain'): load_weights(tmp_path/'sparse.pt')
-    with pytest.raises(WeightsError, match='NaN or infinite'): load_weights(tmp_path/'nan.pt')
+    torch.save({**sd, 'weight': change(sd['weight'])}, tmp_path/'w.pt')
+    with pytest.raises(WeightsError, match=msg): load_weights(tmp_path/'w.pt')
 
 
 def test_a_weights_file_that_inflates_is_refused(tmp_path):
@@ -351,15 +330,18 @@ def test_usage_mistakes_exit_1(args, msg):
 
 # Issue 15: the data folder and the command line ------------------------------------------------------------------------
 
-def test_repair_keeps_the_users_files_inside_train_and_valid(copy, capsys):
-    "A repair moved train/ and valid/ aside and deleted them, with the user's notes and pictures inside"
+def test_repair_keeps_the_users_files_at_every_depth(copy, capsys):
+    """A rebuild deleted the whole folder, fastai's models/ and the user's files with it; later a repair moved train/ and
+    valid/ aside and deleted them, with the user's notes and pictures inside"""
     first = sorted((copy/'train'/'3').iterdir())[0]
-    (copy/'train'/'notes.txt').write_text('mine')
+    (copy/'models').mkdir(); (copy/'models'/'my.pth').write_bytes(b'\x80weights of an afternoon')
+    (copy/'notes.md').write_text('which seed was best'); (copy/'train'/'notes.txt').write_text('mine')
     shutil.copy(first, copy/'train'/'3'/'my_own.png')
     (copy/'valid'/'7'/'extra').mkdir(); (copy/'valid'/'7'/'extra'/'a.txt').write_text('also mine')
     assert sample_problems(copy) == []  # the user's files are not damage
-    first.write_bytes(b'')  # one of ours, damaged
+    first.write_bytes(b''); sorted((copy/'valid'/'3').iterdir())[0].unlink()  # two of ours: one damaged, one missing
     assert mnist_sample(copy.parent, progress=False) == copy and sample_problems(copy, verify=True) == []
+    assert (copy/'models'/'my.pth').read_bytes() == b'\x80weights of an afternoon' and (copy/'notes.md').read_text() == 'which seed was best'
     assert (copy/'train'/'notes.txt').read_text() == 'mine' and (copy/'valid'/'7'/'extra'/'a.txt').read_text() == 'also mine'
     assert (copy/'train'/'3'/'my_own.png').read_bytes() == first.read_bytes()
     assert f'rewrote train/3/{first.name}' in capsys.readouterr().out  # and it says which of its own it replaced
@@ -614,7 +596,8 @@ def lettered(orientation, fmt, path):
 
 @pytest.mark.parametrize('fmt', ['JPEG', 'PNG', 'WEBP', 'TIFF'])
 def test_orientation_is_applied_exactly_once(tmp_path, fmt):
-    "Pillow turns a TIFF upright as it loads it, and mnist37 turned it again: a 7 stored with orientation 4 read as a 3"
+    """A phone's JPEG with an EXIF orientation was read sideways, and a 3 was called a 7; then Pillow turned a TIFF upright
+    as it loaded it, and mnist37 turned it again: a 7 stored with orientation 4 read as a 3"""
     from PIL import ImageOps
     for o in range(1, 9):
         path = tmp_path/f'{o}.{fmt.lower()}'
@@ -634,15 +617,6 @@ def test_non_finite_scores_are_refused_per_picture(tmp_path, photo):
     assert r.returncode == 2 and r.stdout == '' and len(lines) == 2 and all('NaN or infinite' in l for l in lines), r.stderr
     inf = OnnxModel(save_onnx(linear_graph(np.full(784, 3e38)), tmp_path/'inf.onnx'))
     assert all(isinstance(res, ImageError) and 'NaN or infinite' in str(res) for res in predict_batch([photo] * 3, inf))
-
-
-@pytest.mark.parametrize('dtype', [torch.complex64, torch.int64, torch.uint8])
-def test_weights_must_be_floating_point(tmp_path, dtype):
-    "Complex or integer weights loaded, and predicted '3 (0.501)'"
-    sd = new_model('linear').state_dict()
-    torch.save({k: (v * 100).to(dtype) for k, v in sd.items()}, tmp_path/'w.pt')
-    with pytest.raises(WeightsError, match='floating') as e: load_weights(tmp_path/'w.pt')
-    assert str(dtype).split('.')[1] in str(e.value)
 
 
 def png_with_chunk(photo, kind, data):
