@@ -1,7 +1,7 @@
 """Shared pytest set-up and helpers: tests never reach the network, PyTorch uses one thread; the `mnist37` command as a
 user runs it, and its one-line errors; pictures; MNIST_SAMPLE written once per test process; and for the browser tests
 one built site, one server and one Chromium per test process, and axe-core."""
-import functools, http.server, ipaddress, os, shutil, socket, subprocess, sys, threading
+import functools, http.server, ipaddress, json, os, re, shutil, socket, subprocess, sys, threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +13,19 @@ import pytest
 os.environ['OMP_NUM_THREADS'] = '1'
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# The longest tests outside the browser groups, run first: `make test`'s two workers start on the two browser groups
+# (xdist's loadgroup hands out the largest groups first), then share the rest, and a long test left for the end would
+# keep one worker busy while the other has nothing to do.
+LONG_FIRST = ('test_cli.py::test_reproduce', 'test_notebooks_kernel.py::test_notebook_runs_in_kernel[06_',
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[07_', 'test_cli.py::test_train',
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[05_', 'test_nbdev_sync.py')
+
+
+def pytest_collection_modifyitems(items):
+    rank = lambda item: next((i for i, long in enumerate(LONG_FIRST) if long in item.nodeid), len(LONG_FIRST))
+    items.sort(key=rank)  # a stable sort: the rest keep their order
 
 
 # --- no network ----------------------------------------------------------------------------------------------------------
@@ -122,11 +135,38 @@ def full_sample(tmp_path_factory):
 
 # --- the docs site in a browser ------------------------------------------------------------------------------------------
 
+DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at
+
+
 @pytest.fixture(scope='session')
 def docs_built():
-    "The docs site in _docs/, built once per test process by the same command as `make docs`, in a fresh process"
-    subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
-    return ROOT/'_docs'
+    """The docs site in _docs/, built by the same command as `make docs` in a fresh process, once per test run: the two
+    browser test files run on two workers, and the one that comes second finds the first one's build (a lock and a stamp)"""
+    from filelock import FileLock
+    run_id = os.environ.get('PYTEST_XDIST_TESTRUNUID') or f'pid {os.getpid()}'  # the same in every worker of one run
+    stamp = DOCS/'.built-for-test-run'
+    SHOTS.mkdir(exist_ok=True)
+    with FileLock(SHOTS/'.docs-build.lock', timeout=900):
+        if not (stamp.is_file() and stamp.read_text() == run_id):
+            subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
+            stamp.write_text(run_id)
+    return DOCS
+
+
+def site_pages() -> list:
+    "Every page of the built site: the landing page, chapters and API page, the playground, and the pages Sphinx adds"
+    return sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob('*.html') if p.relative_to(DOCS).parts[0] != '_static')
+
+
+def record(**numbers):
+    "Add `numbers` to screenshots/playground-budget.json, which tests on both workers write, under a lock and atomically"
+    from filelock import FileLock
+    path = SHOTS/'playground-budget.json'
+    SHOTS.mkdir(exist_ok=True)
+    with FileLock(SHOTS/'.budget.lock', timeout=60):
+        old = json.loads(path.read_text()) if path.is_file() else {}
+        path.with_suffix('.tmp').write_text(json.dumps(old | numbers, indent=1))
+        os.replace(path.with_suffix('.tmp'), path)
 
 
 # Debian's chromium; CHROMIUM=/path/to/chrome picks another (GitHub's runners have google-chrome)
@@ -170,6 +210,23 @@ def axe(page, rules=None) -> list:
     page.wait_for_timeout(100)
     page.add_script_tag(path=str(AXE))
     return page.evaluate(AXE_RUN, rules)
+
+
+def open_tab(context, url, before=None):
+    """A new tab of `context` on `url`, with `.errors`: console errors, exceptions, failed requests, HTTP errors, and
+    requests that would leave 127.0.0.1 (blocked); `before(page)` runs before it loads"""
+    page = context.new_page()
+    page.errors = errors = []
+    page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
+    page.on('pageerror', lambda e: errors.append(f'exception: {e}'))
+    page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url}'))
+    page.on('response', lambda r: r.status >= 400 and errors.append(f'HTTP {r.status}: {r.url}'))
+    def outside(route):  # nothing may come from outside this machine: block it, and record it
+        errors.append(f'external request: {route.request.url}'); route.abort()
+    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), outside)
+    if before: before(page)
+    page.goto(url, wait_until='load')
+    return page
 
 
 def phone_width(page) -> int:

@@ -15,15 +15,14 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import build_docs as bd
-from conftest import AXE, axe, need, phone_width
+from conftest import AXE, DOCS, SHOTS, axe, need, open_tab, phone_width, record, site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
 
 CHAPTERS = [bd.page_name(nb) for nb in bd.notebooks() if nb.name != 'index.ipynb']
 NAMES = ['index', *CHAPTERS, 'api']
 CHECK_YOURSELF = [bd.page_name(nb) for nb in bd.notebooks() if re.match(r'0[1-6]_', nb.name)]  # chapters with exercises
-pytestmark = pytest.mark.xdist_group('docs_site')  # under `pytest -n`, one worker builds the site and opens it
+pytestmark = pytest.mark.xdist_group('docs_site')  # one worker; test_site_access.py on the other, the same build
 
 @pytest.fixture(scope='module')
 def pages():
@@ -55,19 +54,7 @@ def browser(chromium, site):
     yield ctx
     ctx.close()
 
-def open_page(ctx, path):
-    "A new tab on `path` of the site, with `.errors`: console errors, failed requests, and requests leaving 127.0.0.1"
-    page = ctx.new_page()
-    page.errors = errors = []
-    page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
-    page.on('pageerror', lambda e: errors.append(f'exception: {e}'))
-    page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url}'))
-    page.on('response', lambda r: r.status >= 400 and errors.append(f'HTTP {r.status}: {r.url}'))
-    def outside(route):  # nothing may come from outside this machine: block it, and record it
-        errors.append(f'external request: {route.request.url}'); route.abort()
-    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), outside)
-    page.goto(f'{ctx.site}/{path}', wait_until='load')
-    return page
+def open_page(ctx, path): return open_tab(ctx, f'{ctx.site}/{path}')
 
 # What each check needs from a page, read in one go
 _READ = '''() => {
@@ -84,10 +71,6 @@ _READ = '''() => {
     links: [...document.querySelectorAll('a[href]')].map(e => e.href),
   };
 }'''
-
-def site_pages() -> list:
-    "Every page of the built site: the landing page, chapters and API page, the playground, and the pages Sphinx adds"
-    return sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob('*.html') if p.relative_to(DOCS).parts[0] != '_static')
 
 @pytest.fixture(scope='module')
 def visits(browser):
@@ -421,7 +404,6 @@ def test_playground_budget(playground):
       return {megabytes: (nav.encodedBodySize + files.reduce((s, f) => s + f.encodedBodySize, 0)) / 1e6, files: files.length + 1,
               load_ms: nav.loadEventEnd, first_prediction_ms: window.playground.drawing.first_prediction};
     }''')
-    path = SHOTS/'playground-budget.json'  # tests/test_site_access.py records its own numbers there too
-    (path).write_text(json.dumps((json.loads(path.read_text()) if path.exists() else {}) | b, indent=1))
+    record(**b)  # in screenshots/playground-budget.json, where tests/test_site_access.py records its own numbers too
     assert b['megabytes'] <= BUDGET['megabytes'], b
     assert playground.errors == []
