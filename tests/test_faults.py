@@ -89,13 +89,15 @@ def test_damaged_checksum_list(tmp_path, monkeypatch):
         with pytest.raises(DataError, match='SHA256SUMS'): packaged_file('mnist_sample.npz')
 
 
-def test_damaged_package_during_train_is_one_line(tmp_path):
+def test_damaged_package_during_train_is_one_line(tmp_path, monkeypatch, capsys):
     "A damaged package made train and reproduce print a full traceback"
-    pkg = tmp_path/'pkg'
-    shutil.copytree(Path(storage.__file__).parent, pkg/'mnist37', ignore=shutil.ignore_patterns('__pycache__'))
-    (pkg/'mnist37'/'assets'/'mnist_sample.npz').write_bytes(b'not the data')
-    r = run('train', '--model', 'linear', '--out', tmp_path/'w.pt', env={'PYTHONPATH': str(pkg)})
-    assert 'is damaged' in one_line_error(r) and not (tmp_path/'w.pt').exists()
+    import mnist37.cli as cli
+    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
+    (tmp_path/'assets'/'mnist_sample.npz').write_bytes(b'not the data')
+    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
+    assert cli.main(['train', '--model', 'linear', '-q', '--out', str(tmp_path/'w.pt')]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith('mnist37: error: ') and 'is damaged' in err[0] and not (tmp_path/'w.pt').exists()
 
 
 # --- writing files -----------------------------------------------------------------------------------------------------
