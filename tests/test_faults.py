@@ -114,7 +114,9 @@ def test_a_write_that_fails_half_way_keeps_the_previous_file(good_weights, tmp_p
     "train --out opened the target with truncation: a full disk left 0 or 2,048 bytes where a good model was"
     prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
     limit = 'import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))'
-    code = (f'import signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); {limit}\n'
+    untrained = ('import types, mnist37.models as m\n'  # as _untrained below: this test is about the file, not the training
+                 'm.train_model = lambda kind, **kw: types.SimpleNamespace(model=m.new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))\n')
+    code = (f'import signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); {limit}\n{untrained}'
             'from mnist37.cli import main; sys.exit(main(sys.argv[1:]))')
     r = subprocess.run([sys.executable, '-c', code, 'train', '--model', 'mlp', '--epochs', '1', '-q', '--out', str(prev)],
                        capture_output=True, text=True, timeout=300)
