@@ -6,11 +6,11 @@ Docs: https://mnist37.github.io/mnist37/folders.html.md"""
 
 # %% auto #0
 __all__ = ['SAMPLE', 'MNIST_PNG', 'fastai_data_dir', 'Folder', 'folder_problems', 'sample_problems', 'FolderUpdate',
-           'update_folder', 'mnist_sample', 'mnist_png', 'offline']
+           'update_folder', 'mnist_sample', 'mnist_png']
 
 # %% ../nbs/91_folders.ipynb #a16e31f3
-import errno, ipaddress, os, shutil, socket, stat, tempfile
-from contextlib import contextmanager, nullcontext
+import errno, os, shutil, stat, tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -247,22 +247,3 @@ def _remove_leftovers(spec:Folder, data_dir:Path):
             os.chmod(p, 0o700)
             shutil.rmtree(p, ignore_errors=True)  # rmtree removes a link, never what it points to
         else: p.unlink(missing_ok=True)
-
-# %% ../nbs/91_folders.ipynb #f5ea983e
-def _is_local(address) -> bool:
-    if not isinstance(address, tuple): return True  # a Unix socket path
-    try: return ipaddress.ip_address(address[0]).is_loopback
-    except ValueError: return address[0] in ('localhost', '')  # any other host name would need a DNS lookup
-
-@contextmanager
-def offline():
-    "Inside this block any attempt to connect to another machine raises `ConnectionRefusedError`"
-    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
-    def guarded(orig):
-        def connect_locally(sock, address):
-            if not _is_local(address): raise ConnectionRefusedError(f'offline: refused a connection to {address!r}')
-            return orig(sock, address)
-        return connect_locally
-    socket.socket.connect, socket.socket.connect_ex = guarded(connect), guarded(connect_ex)
-    try: yield
-    finally: socket.socket.connect, socket.socket.connect_ex = connect, connect_ex

@@ -1,6 +1,6 @@
 """What the data chapter can't show well: rebuilding damaged copies, interruptions, concurrency,
-read-only folders, a corrupted package, and that the files match the raw MNIST release."""
-import gzip, os, shutil, signal, socket, subprocess, sys, time
+read-only folders, a corrupted package, the checksum list, and that the files are the raw MNIST release's 3s and 7s."""
+import gzip, hashlib, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -8,27 +8,20 @@ import pytest
 from PIL import Image
 
 import mnist37.storage as storage
+from conftest import SMALL
 from mnist37.data import SAMPLE_COUNTS, load_sample_arrays
-from mnist37.folders import mnist_sample, offline, sample_problems
+from mnist37.folders import mnist_sample, sample_problems
 from mnist37.storage import DataError
 
-RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'
-BUILD = f'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
-
-
-@pytest.fixture(scope='module')
-def built(tmp_path_factory):
-    "One complete MNIST_SAMPLE, written once for the module; tests that damage it work on a copy"
-    return mnist_sample(tmp_path_factory.mktemp('fastai')/'data', progress=False)
+RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'  # the raw release, where it is (not on GitHub's runners)
+LABELS = Path(__file__).parent/'fixtures'/'mnist'  # its two label files, as released (33 KB), so every run has them
+BUILD = 'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
 
 
 @pytest.fixture
-def copy(small_sample, tmp_path):
-    "A complete copy to damage: of the cut-down sample (see conftest.py), so that writing and repairing take no time"
-    return mnist_sample(tmp_path/'data', progress=False)
-
-
-def pngs(path): return sorted(p.relative_to(path).as_posix() for p in path.rglob('*.png'))
+def built(full_sample):
+    "The complete MNIST_SAMPLE, written once per test process (conftest.py); tests that damage a folder use `copy`"
+    return full_sample
 
 
 def test_layout_and_counts(built):
@@ -40,31 +33,61 @@ def test_layout_and_counts(built):
     assert sample_problems(built, verify=True) == []
 
 
-@pytest.mark.skipif(not RAW.exists(), reason='needs ../shared/data/mnist')
-def test_same_names_and_pixels_as_raw_mnist(built, tmp_path):
-    "Every PNG is the raw image its name points at, and shows the digit of its folder"
-    from torchvision.datasets.mnist import read_image_file, read_label_file
-    def raw(name):
-        out = tmp_path/name
-        out.write_bytes(gzip.decompress((RAW/f'{name}.gz').read_bytes()))
-        return out
-    for split, stem in (('train', 'train'), ('valid', 't10k')):
-        images = read_image_file(str(raw(f'{stem}-images-idx3-ubyte'))).numpy()
-        labels = read_label_file(str(raw(f'{stem}-labels-idx1-ubyte'))).numpy()
+# SHA-256 of each raw label file, uncompressed, as MNIST's SHA256SUMS gives it; and of the 3s (or 7s) of each raw image
+# file, in the order of their names as text (fastai's order, and the package's), worked out from the raw release
+LABELS_SHA256 = {'train': '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+                 't10k': 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2'}
+PIXELS_SHA256 = {('train', '3'): '27827b5d0311478d77b7c8941be003d6f30b4a900c17e343c72534ac853c1ed5',
+                 ('train', '7'): 'caeb194cda0262f4a16f302971a246ace03448704fade38b5d882a815830e66a',
+                 ('valid', '3'): '02db1ddc2cb4157a1b621c8f9b51befcf890948ad060d5b0e35d9158963cdf7b',
+                 ('valid', '7'): '9805bc09899883dda1913c99cdf3896dc246528558fe2c10bc36e4717a7589de'}
+STEMS = {'train': 'train', 'valid': 't10k'}
+
+
+def raw_idx(path:Path, magic:bytes) -> bytes:
+    "The bytes of a gzipped IDX file of the MNIST release, its magic number checked"
+    raw = gzip.decompress(path.read_bytes())
+    assert raw[:4] == magic, path
+    return raw
+
+
+def selection(split, d, labels:np.ndarray) -> np.ndarray:
+    "The indices of digit `d` in `labels`, in the order of their names as text (10, 10000, 10011, ...)"
+    return np.array(sorted(np.flatnonzero(labels == int(d)), key=str))
+
+
+def test_the_3s_and_7s_of_mnist_in_their_order(built):
+    "The package and the folder hold exactly MNIST's 3s and 7s, in fastai's order, with the pixels of the raw release"
+    arrays = load_sample_arrays()
+    for split, stem in STEMS.items():
+        raw = raw_idx(LABELS/f'{stem}-labels-idx1-ubyte.gz', b'\0\0\x08\x01')
+        assert hashlib.sha256(raw).hexdigest() == LABELS_SHA256[stem]  # the release's own labels
+        labels = np.frombuffer(raw, np.uint8, offset=8)
         for d in '37':
-            files = list((built/split/d).glob('*.png'))
-            idx = np.array([int(p.stem) for p in files])
-            assert set(idx) == set(np.flatnonzero(labels == int(d)))  # exactly the 3s (or 7s) of the raw file
-            for p, i in zip(files, idx): assert np.array_equal(np.asarray(Image.open(p)), images[i]), p
+            x, idx = arrays[(split, d)]
+            assert np.array_equal(idx, selection(split, d, labels)), (split, d)  # every one, none else, in order
+            assert hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest() == PIXELS_SHA256[(split, d)], (split, d)
+            assert sorted(int(p.stem) for p in (built/split/d).glob('*.png')) == sorted(idx)  # named by raw index
 
 
-def test_untar_data_finds_it_offline(tmp_path, monkeypatch):
+@pytest.mark.skipif(not RAW.exists(), reason='needs ../shared/data/mnist')
+def test_the_digests_are_the_raw_releases():
+    "The label files and the pixel digests above are those of the raw MNIST files, where they are at hand"
+    for split, stem in STEMS.items():
+        assert (LABELS/f'{stem}-labels-idx1-ubyte.gz').read_bytes() == (RAW/f'{stem}-labels-idx1-ubyte.gz').read_bytes()
+        labels = np.frombuffer(raw_idx(RAW/f'{stem}-labels-idx1-ubyte.gz', b'\0\0\x08\x01'), np.uint8, offset=8)
+        images = np.frombuffer(raw_idx(RAW/f'{stem}-images-idx3-ubyte.gz', b'\0\0\x08\x03'), np.uint8, offset=16).reshape(-1, 28, 28)
+        for d in '37':
+            assert hashlib.sha256(images[selection(split, d, labels)].tobytes()).hexdigest() == PIXELS_SHA256[(split, d)]
+
+
+def test_untar_data_finds_it_offline(tmp_path, monkeypatch, small_sample):
     from fastai.data.external import URLs, untar_data, fastai_cfg
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'home'))
     path = mnist_sample(progress=False)
     assert path == tmp_path/'home'/'data'/'mnist_sample'
     fastai_cfg.cache_clear()
-    assert untar_data(URLs.MNIST_SAMPLE) == path  # the network guard in conftest would fail a download
+    assert untar_data(URLs.MNIST_SAMPLE) == path  # the network guard in conftest.py would fail a download
     fastai_cfg.cache_clear()
 
 
@@ -112,7 +135,7 @@ def test_interrupted_write_leaves_nothing_half_built(tmp_path, monkeypatch):
     assert not list(tmp_path.glob('.mnist_sample-*'))  # the temporary folder went too
 
 
-def test_killed_process_leaves_nothing_half_built(tmp_path):
+def test_killed_process_leaves_nothing_half_built(tmp_path, small_sample):
     "A SIGKILL gives no chance to clean up: the next call must still build a complete copy"
     p = subprocess.Popen([sys.executable, '-c', BUILD, str(tmp_path)])
     deadline = time.time() + 60
@@ -126,12 +149,17 @@ def test_killed_process_leaves_nothing_half_built(tmp_path):
 
 
 def test_two_processes_at_once(tmp_path):
-    procs = [subprocess.Popen([sys.executable, '-c', BUILD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    "Two processes that start writing the folder at the same moment (each with 200 images per digit) both get it whole"
+    code = (SMALL % (200, 200)) + 'sys.stdin.readline()\n' + BUILD  # imported, then wait for the word to go
+    procs = [subprocess.Popen([sys.executable, '-c', code, str(tmp_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
              for _ in range(2)]
+    for p in procs: p.stdin.write('go\n')
+    for p in procs: p.stdin.flush()
     outs = [p.communicate(timeout=300)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert outs == [str(tmp_path/'mnist_sample')]*2
-    assert sample_problems(tmp_path/'mnist_sample') == []
+    path = tmp_path/'mnist_sample'
+    assert len(list(path.rglob('*.png'))) == 800 and len((path/'labels.csv').read_text().splitlines()) == 801
     assert not list(tmp_path.glob('.mnist_sample-tmp-*'))
 
 
@@ -173,7 +201,20 @@ def test_corrupted_package_file_is_caught(tmp_path, monkeypatch, name):
         with pytest.raises(DataError, match='is damaged'): load_sample_arrays()
 
 
-def test_network_is_refused():
-    "The guard that conftest.py holds for the whole session: a connection to any outside address fails at once"
-    with pytest.raises(ConnectionRefusedError, match='offline'):
-        socket.create_connection(('93.184.216.34', 80), timeout=1)
+def test_checksum_list_is_what_write_sha256sums_writes(tmp_path, monkeypatch):
+    "SHA256SUMS lists every file that ships, as `sha256sum -c` reads it; hidden files and folders are not listed"
+    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
+    committed = (tmp_path/'assets'/'SHA256SUMS').read_text()
+    (tmp_path/'assets'/'SHA256SUMS').unlink()
+    (tmp_path/'assets'/'.hidden').write_text('not listed'); (tmp_path/'assets'/'folder').mkdir()
+    assert storage.write_sha256sums(tmp_path/'assets') == tmp_path/'assets'/'SHA256SUMS'
+    assert (tmp_path/'assets'/'SHA256SUMS').read_text() == committed  # the list that ships is exactly what it writes
+    names = [l.split('  ')[1] for l in committed.splitlines()]
+    assert names == sorted(p.name for p in storage.assets_dir().iterdir() if p.is_file() and p.name != 'SHA256SUMS'
+                           and not p.name.startswith('.'))
+    for name in names:  # `sha256sum -c`'s format: the digest, two spaces, the name
+        assert committed.count(f'{hashlib.sha256((storage.assets_dir()/name).read_bytes()).hexdigest()}  {name}\n') == 1
+    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
+    (tmp_path/'assets'/'cnn.pt').write_bytes(b'other weights')  # written again after a change: the change is what it checks
+    storage.write_sha256sums()
+    assert storage.packaged_file('cnn.pt') == tmp_path/'assets'/'cnn.pt'

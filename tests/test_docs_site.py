@@ -3,9 +3,10 @@
 Builds `_docs/` once, serves it on a loopback port, opens each page once, and checks what a reader would notice: titles
 and the sidebar (chapters numbered), images that load, tables, no leftover nbdev syntax, no console errors, nothing
 fetched from outside this machine, check cells, answers and the outputs of questions collapsed, links that resolve, a
-search that finds an exported function, an import line in each API entry, and a link to run each chapter. A screenshot
-of each page goes to `screenshots/` for people to look at. Without Chromium (or playwright) the browser checks skip,
-except in CI (`CI=true`), where a missing browser is a failure.
+search that finds an exported function, an import line in each API entry, and a link to run each chapter; and on the
+same visit, axe-core's accessibility rules and a phone's width (dark mode: test_site_access.py). A screenshot of each
+page goes to `screenshots/` for people to look at. Without Chromium (or playwright) the browser checks skip, except in
+CI (`CI=true`), where a missing browser is a failure.
 """
 import inspect, json, os, re
 from pathlib import Path
@@ -14,14 +15,14 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import build_docs as bd
+from conftest import AXE, DOCS, SHOTS, axe, need, open_tab, phone_width, record, site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
 
 CHAPTERS = [bd.page_name(nb) for nb in bd.notebooks() if nb.name != 'index.ipynb']
 NAMES = ['index', *CHAPTERS, 'api']
 CHECK_YOURSELF = [bd.page_name(nb) for nb in bd.notebooks() if re.match(r'0[1-6]_', nb.name)]  # chapters with exercises
-pytestmark = pytest.mark.xdist_group('docs_site')  # under `pytest -n`, one worker builds the site and opens it
+pytestmark = pytest.mark.xdist_group('docs_site')  # one worker; test_site_access.py on the other, the same build
 
 @pytest.fixture(scope='module')
 def pages():
@@ -53,19 +54,7 @@ def browser(chromium, site):
     yield ctx
     ctx.close()
 
-def open_page(ctx, path):
-    "A new tab on `path` of the site, with `.errors`: console errors, failed requests, and requests leaving 127.0.0.1"
-    page = ctx.new_page()
-    page.errors = errors = []
-    page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
-    page.on('pageerror', lambda e: errors.append(f'exception: {e}'))
-    page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url}'))
-    page.on('response', lambda r: r.status >= 400 and errors.append(f'HTTP {r.status}: {r.url}'))
-    def outside(route):  # nothing may come from outside this machine: block it, and record it
-        errors.append(f'external request: {route.request.url}'); route.abort()
-    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), outside)
-    page.goto(f'{ctx.site}/{path}', wait_until='load')
-    return page
+def open_page(ctx, path): return open_tab(ctx, f'{ctx.site}/{path}')
 
 # What each check needs from a page, read in one go
 _READ = '''() => {
@@ -84,17 +73,39 @@ _READ = '''() => {
 }'''
 
 @pytest.fixture(scope='module')
-def opened(browser):
-    "`{name: (tab, what _READ found)}` for the landing page, every chapter and the API page, each loaded once"
+def visits(browser):
+    """`{path: visit}` for every page, each loaded once: its tab's errors, title and text, its theme, what axe-core found
+    (None without axe-core) and its width at 390 px; for the landing page, chapters and API page also what _READ found,
+    and the tab itself, left open for the tests that click"""
     SHOTS.mkdir(exist_ok=True)
     res = {}
-    for n in NAMES:
-        tab = open_page(browser, f'{n}.html')
-        res[n] = (tab, tab.evaluate(_READ))
+    for path in site_pages():
+        name = path.removesuffix('.html')
+        tab = open_page(browser, path)
+        if path == 'playground.html': tab.wait_for_function('window.playground && window.playground.ready', timeout=60_000)
+        v = res[path] = dict(read=tab.evaluate(_READ) if name in NAMES else None)
         tab.wait_for_load_state('networkidle')  # late requests (fonts, search index) have had their chance to fail
-        # the top of each page for people to look at; whole pages (slow to render) with MNIST37_SCREENSHOTS=full
-        tab.screenshot(path=str(SHOTS/f'{n}.png'), full_page=os.environ.get('MNIST37_SCREENSHOTS') == 'full')
+        if name in NAMES:  # the top of each page for people to look at; whole pages (slow to render) with MNIST37_SCREENSHOTS=full
+            tab.screenshot(path=str(SHOTS/f'{name}.png'), full_page=os.environ.get('MNIST37_SCREENSHOTS') == 'full')
+        v.update(title=tab.title(), text=tab.locator('body').inner_text(), theme=tab.evaluate('document.documentElement.dataset.theme'),
+                 axe=axe(tab) if AXE.is_file() else None, width=phone_width(tab), errors=tab.errors)
+        if name in NAMES: v['tab'] = tab
+        else: tab.close()
     return res
+
+@pytest.fixture(scope='module')
+def opened(visits):
+    "`{name: (tab, what _READ found)}` for the landing page, every chapter and the API page"
+    return {n: (visits[f'{n}.html']['tab'], visits[f'{n}.html']['read']) for n in NAMES}
+
+def test_every_page_passes_axe_and_fits_a_phone(visits):
+    "axe-core finds nothing serious or critical on any page; the theme follows a light system; nothing scrolls sideways at 390 px"
+    need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
+    assert all(v['theme'] == 'light' for v in visits.values()), {p: v['theme'] for p, v in visits.items()}
+    found = {p: v['axe'] for p, v in visits.items() if v['axe']}
+    assert not found, json.dumps(found, indent=1)
+    wide = {p: v['width'] for p, v in visits.items() if v['width'] > 390}
+    assert not wide, f'wider than a 390 px phone: {wide}'
 
 @pytest.mark.parametrize('name', NAMES)
 def test_titles_and_sidebar(pages, opened, name):
@@ -265,16 +276,13 @@ def test_search_finds_an_exported_function_on_its_chapter(pages, browser):
     assert f'{page}.html' in [h.split('#')[0].split('?')[0].rsplit('/', 1)[-1] for h in links], links
     assert tab.errors == []
 
-def test_other_pages_load_cleanly(browser):
-    "The pages Sphinx adds (index of names, search, highlighted source) load without errors or leftover syntax"
-    others = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob('*.html')
-                    if p.relative_to(DOCS).with_suffix('').as_posix() not in NAMES and p.relative_to(DOCS).parts[0] != '_static')
-    assert 'genindex.html' in others and 'search.html' in others
+def test_other_pages_load_cleanly(visits):
+    "The pages Sphinx adds (index of names, search, highlighted source) and the playground load without errors or leftover syntax"
+    others = [p for p in visits if p.removesuffix('.html') not in NAMES]
+    assert {'genindex.html', 'search.html', 'playground.html'} <= set(others), others
     for n in others:
-        tab = open_page(browser, n)
-        assert tab.errors == [], f'{n}: {tab.errors}'
-        assert tab.title().endswith('mnist37') and '#|' not in tab.locator('body').inner_text(), n
-        tab.close()
+        assert visits[n]['errors'] == [], f'{n}: {visits[n]["errors"]}'
+        assert visits[n]['title'].endswith('mnist37') and '#|' not in visits[n]['text'], n
 
 
 # The playground page (docs/playground/, built by tools/build_playground.py): opened once, every experiment driven on
@@ -396,7 +404,6 @@ def test_playground_budget(playground):
       return {megabytes: (nav.encodedBodySize + files.reduce((s, f) => s + f.encodedBodySize, 0)) / 1e6, files: files.length + 1,
               load_ms: nav.loadEventEnd, first_prediction_ms: window.playground.drawing.first_prediction};
     }''')
-    path = SHOTS/'playground-budget.json'  # tests/test_site_access.py records its own numbers there too
-    (path).write_text(json.dumps((json.loads(path.read_text()) if path.exists() else {}) | b, indent=1))
+    record(**b)  # in screenshots/playground-budget.json, where tests/test_site_access.py records its own numbers too
     assert b['megabytes'] <= BUDGET['megabytes'], b
     assert playground.errors == []

@@ -3,7 +3,7 @@ nbs/96_solutions.ipynb, the page readers look up) must pass, and the untouched s
 may make a checker raise: the reader always gets one sentence, in a notebook as in a script. (Wrong attempts and right
 ones in other styles: test_checker_mutations.py.)
 """
-import ast, inspect, json, os, subprocess, sys
+import ast, inspect, json, os, re, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -114,10 +114,13 @@ def test_sliders_fall_back_to_the_picture_outside_jupyter():
     assert widgets.interact_or_show(lambda lr: 'slider', lambda: 'picture', lr=(0.1, 1.)) == 'picture'
 
 
-def test_checkers_have_docs():
-    for name in EXERCISES:
-        f = getattr(ex, name)
-        assert inspect.getdoc(f) and list(inspect.signature(f).parameters)[0] in ('f', 'opt_cls', 'learner_cls')
+def test_each_checker_says_what_to_write():
+    "A function's checker opens with the call it makes, `Check `f(a, b)``: the parameters of the solution, in order"
+    for name, (solution, _) in EXERCISES.items():
+        f, sol = getattr(ex, name), SOL[solution]
+        if inspect.isclass(sol): assert list(inspect.signature(f).parameters)[0] in ('opt_cls', 'learner_cls'); continue
+        shown = re.match(r'Check `f\(([^)]*)\)`', inspect.getdoc(f) or '')
+        assert shown and shown[1].split(', ') == list(inspect.signature(sol).parameters), (name, inspect.getdoc(f))
 
 
 SCRIPT = """from mnist37.exercises import check_conv_out_size

@@ -5,7 +5,7 @@ distributions that pip would install for the requested extras: the closure of th
 from this environment and linked in. What is not in that closure (PyTorch for the predictor, nbdev and JupyterLab for
 the chapters) is not there, so a module that needs it fails as it would for a user.
 """
-import email, json, os, shutil, subprocess, sys, zipfile
+import email, hashlib, json, os, shutil, subprocess, sys, zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -77,6 +77,15 @@ def fresh_env(path:Path, wheel:Path, extras=(), also=()) -> tuple:
         for top in {Path(f).parts[0] for f in d.files or [] if not str(f).startswith('..')}:
             if not (site/top).exists(): (site/top).symlink_to(d.locate_file(top))
     return path/'bin'/'python', dists
+
+
+def test_wheel_ships_every_packaged_file(wheel):
+    "The wheel holds SHA256SUMS and every file it lists (the data, the weights, the graphs), byte for byte"
+    sums = dict(reversed(l.split('  ')) for l in (ROOT/'mnist37'/'assets'/'SHA256SUMS').read_text().splitlines())
+    with zipfile.ZipFile(wheel) as z:
+        missing = {f'mnist37/assets/{n}' for n in [*sums, 'SHA256SUMS']} - set(z.namelist())
+        assert not missing, f'not in the wheel: {sorted(missing)}'
+        assert all(hashlib.sha256(z.read(f'mnist37/assets/{n}')).hexdigest() == sha for n, sha in sums.items())
 
 
 def test_predictor_only_install(wheel, tmp_path):

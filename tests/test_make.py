@@ -1,6 +1,6 @@
 """The Makefile as a new user meets it: a missing tool is named in one line, and `make lab` works as root and saves
 notebooks the way they are committed."""
-import json, os, re, shutil, subprocess
+import os, re, shutil, subprocess
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,15 @@ def test_a_missing_tool_is_named_in_one_line(tmp_path):
     (tmp_path/'.venv'/'bin'/'.installed').unlink()
     r = make(tmp_path, 'install', 'PYTHON=python3.9-that-is-not-there', path=path, installed=False)
     assert r.returncode != 0 and len(r.stderr.splitlines()) == 1 and 'python3.9-that-is-not-there not found' in r.stderr, r.stderr
+
+
+def test_the_readmes_two_commands_run_what_they_say(tmp_path):
+    "`make reproduce` runs the command's reproduce into results/; `make test` runs every test on two workers"
+    path = tools(tmp_path, 'bash', 'id', 'python3', 'npm')
+    r = make(tmp_path, 'reproduce', path=path)
+    assert r.returncode == 0 and r.stdout.splitlines() == ['.venv/bin/mnist37 reproduce --out results'], r.stdout + r.stderr
+    r = make(tmp_path, 'test', path=path)
+    assert r.returncode == 0 and re.fullmatch(r'\.venv/bin/pytest -n 2 .*\btests', r.stdout.splitlines()[-1]), r.stdout + r.stderr
 
 
 def test_lab_runs_as_root_and_cleans_each_save(tmp_path, monkeypatch):

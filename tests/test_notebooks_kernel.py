@@ -7,7 +7,6 @@ is what runs them here. It leaves out exactly the cells `nbdev-test` would: thos
 `tst_flags` (`slow`, `notest`), cells marked `#| eval: false`, and whole notebooks whose front matter says `skip_exec`.
 Notebooks whose names start with `_` are scratch and are not run.
 """
-import os
 from pathlib import Path
 
 import pytest

@@ -1,6 +1,6 @@
-"""The ONNX graphs that ship with mnist37 are the packaged weights, exported: the two can never drift apart."""
+"""The ONNX graphs that ship with mnist37 are the packaged weights, exported: the two can never drift apart. (This is the
+one test of graph-and-weights agreement; test_cli.py checks that `train` writes a graph that predicts.)"""
 import numpy as np
-import onnxruntime as ort
 import pytest
 
 from mnist37.data import load_sample_arrays
@@ -13,15 +13,10 @@ THREE_OR_SEVEN = [k for k in MODEL_KINDS if KINDS[k].scores <= 2]  # the ten-dig
 
 @pytest.mark.parametrize('kind', THREE_OR_SEVEN)
 def test_packaged_graph_is_the_packaged_weights_exported(kind, tmp_path):
-    """Exporting the packaged .pt again gives a graph that computes what the packaged .onnx computes, and that passes the
+    """On a hundred validation digits the packaged graph (onnxruntime) gives the packaged weights' (PyTorch) probabilities
+    to 1e-5; exporting the weights again gives a graph that computes what the packaged one computes, and that passes the
     file rules for its kind (so the operator allow-list still fits what this PyTorch's exporter writes)"""
-    fresh = OnnxModel(export_onnx(packaged_model(kind), tmp_path/f'{kind}.onnx'), kind)
-    xb = np.random.default_rng(0).random((64, 28, 28), dtype=np.float32)
-    np.testing.assert_allclose(packaged_onnx(kind).scores(xb), fresh.scores(xb), rtol=0, atol=1e-6)
-
-
-@pytest.mark.parametrize('kind', THREE_OR_SEVEN)
-def test_graph_and_weights_agree_on_real_digits(kind):
-    "A hundred validation digits of each kind: the same probabilities from onnxruntime as from PyTorch, to 1e-5"
     xb = np.concatenate([load_sample_arrays()[('valid', d)][0][:50] for d in '37']).astype(np.float32) / 255
     np.testing.assert_allclose(prob_3(kind, xb), prob_3(packaged_model(kind), xb), rtol=0, atol=1e-5)
+    fresh = OnnxModel(export_onnx(packaged_model(kind), tmp_path/f'{kind}.onnx'), kind)
+    np.testing.assert_allclose(packaged_onnx(kind).scores(xb), fresh.scores(xb), rtol=0, atol=1e-6)

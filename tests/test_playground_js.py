@@ -6,7 +6,7 @@ in CI (`CI=true`), where a missing Node is a failure."""
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 
-import pytest
+from conftest import need
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT/'tests'/'fixtures'/'playground_autograd.json'
@@ -49,9 +49,7 @@ def test_fixture_is_what_autograd_gives():
 def test_node_tests_pass():
     "tests/js/*.test.mjs, under `node --test`: linear.js, sgd.js, descent.js's sentences, images.js and the chart scales"
     node = shutil.which('node')
-    if not node:
-        if os.environ.get('CI', '').lower() == 'true': pytest.fail('Node.js is needed for the playground\'s tests (required when CI=true)', pytrace=False)
-        pytest.skip('no Node.js')
+    need(node, "no Node.js: the playground's tests need it")
     assert len(JS_TESTS) >= 4, JS_TESTS
     r = subprocess.run([node, '--test', *map(str, JS_TESTS)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]

@@ -15,12 +15,10 @@ def test_readme_matches_index_notebook():
     assert README == make_readme.render(), 'README.md is stale: run python tools/make_readme.py'
 
 
-def test_readme_commands_are_the_ones_ci_and_make_use():
-    ci, makefile = (ROOT/'.ci'/'run').read_text(), (ROOT/'Makefile').read_text()
-    for target in ('reproduce', 'test'):
-        assert f'`make {target}`' in README
-        assert re.search(rf'^{target}:', makefile, re.M)
-    assert ci.strip().splitlines()[-1] == 'make test'  # CI runs the README's own test command
+def test_readme_commands_are_the_ones_ci_uses():
+    "(What each command runs is checked on the Makefile itself, in test_make.py)"
+    assert '`make reproduce`' in README and '`make test`' in README
+    assert (ROOT/'.ci'/'run').read_text().strip().splitlines()[-1] == 'make test'  # CI runs the README's own test command
 
 
 def test_links_are_absolute_and_reach_every_notebook():

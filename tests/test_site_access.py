@@ -1,65 +1,37 @@
-"""The website for every reader, in headless Chromium: axe-core over every page in light and dark mode, a phone's width,
-the theme that follows the system, relative links; and the playground on a slow connection, with each of its files
-missing, at the highest learning rates, and from the keyboard.
+"""The website for every reader, in headless Chromium: every page in dark mode (axe-core's colour rules, a phone's width,
+the theme that follows the system; light mode and every rule are checked on test_docs_site.py's one visit to each page),
+relative links; and the playground on a slow connection, with each of its files missing, at the highest learning rates,
+and from the keyboard.
 
 Times are not asserted (a busy machine would fail them): they go to screenshots/playground-budget.json, beside the
 screenshots named in each test, for people to read. Without Chromium (or playwright) these tests skip, except in CI
 (`CI=true`), where a missing browser is a failure. axe-core comes from docs/node_modules (`npm ci` in docs/).
 """
-import json, os, re
+import json, re
 from pathlib import Path
 
 import pytest
-from conftest import need
+from conftest import AXE, COLOUR_RULES, DOCS, SHOTS, axe, need, open_tab, phone_width, record, site_pages
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'
-AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
-BUDGET = SHOTS/'playground-budget.json'
-pytestmark = pytest.mark.xdist_group('docs_site')  # the worker of test_docs_site.py, and the same build (conftest.docs_built)
+# one worker (test_docs_site.py is on the other), one Chromium; the site is built once for both (conftest.docs_built)
+pytestmark = pytest.mark.xdist_group('site_access')
 
-def record(**numbers):
-    "Add `numbers` to screenshots/playground-budget.json (other tests write there too), atomically"
-    SHOTS.mkdir(exist_ok=True)
-    old = json.loads(BUDGET.read_text()) if BUDGET.is_file() else {}
-    tmp = BUDGET.with_suffix('.tmp')
-    tmp.write_text(json.dumps(old | numbers, indent=1))
-    os.replace(tmp, BUDGET)
-
-def tab(chromium, site, path, scheme='light', width=1280, before=None):
-    "A fresh tab (a cold cache) on `path`, in `scheme`; `before(page)` runs before it loads; nothing leaves 127.0.0.1"
+def tab(chromium, site, path, scheme='light', before=None):
+    "A tab in a fresh context (a cold cache) on `path`, in `scheme`, as conftest.open_tab opens it"
     SHOTS.mkdir(exist_ok=True)  # for the screenshots the tests take
-    page = chromium.new_context(viewport={'width': width, 'height': 900}, color_scheme=scheme).new_page()
-    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), lambda route: route.abort())
-    if before: before(page)
-    page.goto(f'{site}/{path}', wait_until='load')
-    return page
+    return open_tab(chromium.new_context(viewport={'width': 1280, 'height': 900}, color_scheme=scheme), f'{site}/{path}', before)
 
-def pages():
-    return sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob('*.html') if p.relative_to(DOCS).parts[0] != '_static')
-
-AXE_RUN = '''async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-  .filter(v => v.impact === 'serious' || v.impact === 'critical')
-  .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\\n')[1]}`)'''
-
-@pytest.mark.parametrize('scheme', ['light', 'dark'])
-def test_every_page_passes_axe_and_fits_a_phone(chromium, site, scheme):
-    "axe-core finds nothing serious or critical on any page; the theme follows the system; nothing scrolls sideways at 390 px"
+def test_every_page_in_dark_mode(chromium, site):
+    "On a dark system every page is dark, axe-core's colour rules find nothing serious or critical, and it fits a phone"
     need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
     found, wide = {}, {}
-    for path in pages():
-        page = tab(chromium, site, path, scheme)
+    for path in site_pages():
+        page = tab(chromium, site, path, 'dark')
         if path == 'playground.html': page.wait_for_function('window.playground && window.playground.ready', timeout=60_000)
-        assert page.evaluate('document.documentElement.dataset.theme') == scheme, f'{path}: not {scheme} with a {scheme} system'
-        # colours mid-transition (the theme fades some on load) are not what a reader sees: axe checks them settled
-        page.add_style_tag(content='*, *::before, *::after { transition: none !important; animation: none !important; }')
-        page.wait_for_timeout(100)
-        page.add_script_tag(path=str(AXE))
-        if bad := page.evaluate(AXE_RUN): found[path] = bad
-        if scheme == 'dark' and path in ('playground.html', 'linear.html'):
-            page.screenshot(path=str(SHOTS/f'dark-{Path(path).stem}.png'))
-        page.set_viewport_size({'width': 390, 'height': 800})
-        if (w := page.evaluate('document.documentElement.scrollWidth')) > 390: wide[path] = w
+        assert page.evaluate('document.documentElement.dataset.theme') == 'dark', f'{path}: not dark with a dark system'
+        if bad := axe(page, COLOUR_RULES): found[path] = bad
+        if path in ('playground.html', 'linear.html'): page.screenshot(path=str(SHOTS/f'dark-{Path(path).stem}.png'))
+        if (w := phone_width(page)) > 390: wide[path] = w
         page.context.close()
     assert not found, json.dumps(found, indent=1)
     assert not wide, f'wider than a 390 px phone: {wide}'
@@ -72,17 +44,17 @@ def test_theme_switch_still_works(chromium, site):
     assert page.evaluate('document.documentElement.dataset.theme') == 'light'
     page.context.close()
 
-def test_internal_links_are_relative():
+def test_internal_links_are_relative(docs_built):
     "No page links into the site by its published address or from the server's root, so a local build stays local"
     import build_docs as bd
     base = re.escape(bd.settings()['docs_url'].rstrip('/'))
-    bad = {p: hits for p in pages() if (hits := re.findall(rf'href="(?:{base}[^"]*|/[^/"][^"]*)"', (DOCS/p).read_text()))}
+    bad = {p: hits for p in site_pages() if (hits := re.findall(rf'href="(?:{base}[^"]*|/[^/"][^"]*)"', (DOCS/p).read_text()))}
     assert not bad, bad
 
 
-def test_toggles_are_named_by_what_they_hide():
+def test_toggles_are_named_by_what_they_hide(docs_built):
     "Every collapsed block's toggle is named by its visible words ('Show the check', 'Answer'), not a generic label"
-    summaries = [(p, m) for p in pages() for m in re.findall(r'<summary([^>]*)>\s*(.*?)</summary>', (DOCS/p).read_text(), re.S)]
+    summaries = [(p, m) for p in site_pages() for m in re.findall(r'<summary([^>]*)>\s*(.*?)</summary>', (DOCS/p).read_text(), re.S)]
     assert summaries
     generic = [p for p, (attrs, _) in summaries if 'aria-label' in attrs]
     assert not generic, f'toggles named by an aria-label instead of their words: {sorted(set(generic))}'
