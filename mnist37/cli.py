@@ -43,8 +43,10 @@ def _data(args):
     spec = MNIST_PNG if args.full else SAMPLE
     try: up = update_folder(spec, Path(args.data_dir) if args.data_dir else None, verify=True,
                             progress=not args.quiet and sys.stdout.isatty())
-    except DataError as e: raise DataError(str(e).replace('pass data_dir=', 'pass --data-dir')) from None  # the option's name here
-    if (up.new or up.rewritten) and (probs := folder_problems(spec, up.path, verify=True)):  # read back what was written
+    except DataError as e:  # the option's name here
+        raise DataError(str(e).replace('pass data_dir=', 'pass --data-dir')) from None
+    # read back what was written
+    if (up.new or up.rewritten) and (probs := folder_problems(spec, up.path, verify=True)):
         _err(f'{up.path} was written but does not read back right ({probs[0]})'); return 2
     if args.quiet: return 0
     n = sum(len(idx) for _, idx in spec.parts(False).values())
@@ -78,15 +80,19 @@ def _train(args):
     model, accuracy = recipe.outcome(train_model(args.model, progress=not args.quiet, **given))
     secs = time.perf_counter() - t0
     if not all(torch.isfinite(v).all() for v in model.state_dict().values() if v.is_floating_point()):
-        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); {out} and {graph.name} were left as they were'); return 2
+        _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); '
+             f'{out} and {graph.name} were left as they were'); return 2
     try:
-        with write_together(out, graph) as (new_out, new_graph):  # both written in full before either replaces the old one
+        # both written in full before either replaces the old one
+        with write_together(out, graph) as (new_out, new_graph):
             save_weights(model, new_out); export_onnx(model, new_graph)
-    except OSError as e: _err(f'cannot write {out} and {graph.name} ({e.strerror or e}); both were left as they were'); return 2
+    except OSError as e:
+        _err(f'cannot write {out} and {graph.name} ({e.strerror or e}); both were left as they were'); return 2
     load_weights(out, args.model); OnnxModel(graph)  # prove both files load back, the way predict will load them
-    held_out = 'test' if KINDS[args.model].scores == 10 else 'validation'  # the ten-digit recipes score the 10,000 test images
-    print(f'{_shown(str(out))} ({out.stat().st_size / 1024:.0f} KB) and {_shown(graph.name)}: {args.model}, {held_out} accuracy '
-          f'{accuracy:.4f} after {secs:.1f}s of training')
+    # the ten-digit recipes score the 10,000 test images
+    held_out = 'test' if KINDS[args.model].scores == 10 else 'validation'
+    print(f'{_shown(str(out))} ({out.stat().st_size / 1024:.0f} KB) and {_shown(graph.name)}: '
+          f'{args.model}, {held_out} accuracy {accuracy:.4f} after {secs:.1f}s of training')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f9fcf796
@@ -105,8 +111,10 @@ def _reproduce(args):
     total = time.perf_counter() - t0
     js = write_results(results, out, total, digits)
     print(format_table(results))
-    print('\nAll ten digits (chapter 11), accuracy on the 10,000 test images:\n' + format_table(digits, compare='for comparison'))
-    print(f'\n{len(results) + len(digits)} approaches in {total:.0f}s; wrote {js} and {", ".join(p.name for p in plots)}')
+    print('\nAll ten digits (chapter 11), accuracy on the 10,000 test images:\n'
+          + format_table(digits, compare='for comparison'))
+    print(f'\n{len(results) + len(digits)} approaches in {total:.0f}s; '
+          f'wrote {js} and {", ".join(p.name for p in plots)}')
     return 0
 
 # %% ../nbs/94_cli.ipynb #5e75a393
@@ -140,8 +148,8 @@ class _Formatter(argparse.HelpFormatter):
 
 _COMMANDS = {  # name: (function, one line, paragraph, examples)
     'data': (_data, 'write MNIST_SAMPLE to disk (from the package, no download) and verify it',
-             "Write MNIST_SAMPLE in fastai's layout from the arrays inside the package (no download), or check an existing "
-             'copy pixel by pixel, and print where it is.',
+             "Write MNIST_SAMPLE in fastai's layout from the arrays inside the package (no download), "
+             'or check an existing copy pixel by pixel, and print where it is.',
              '  mnist37 data                      # writes ~/.fastai/data/mnist_sample if needed, then checks it'),
     'reproduce': (_reproduce, "train every approach of the lesson and compare with the lesson's figures",
                   'Train every approach of the lesson (pixel similarity, the hand-rolled linear model, BasicOptim, '
@@ -154,7 +162,8 @@ _COMMANDS = {  # name: (function, one line, paragraph, examples)
               "Train one model with its chapter's recipe and save its weights (a state dict, nothing else) and, beside "
               'them, the same model as an ONNX graph, for "mnist37 predict --weights". Options left out take the '
               "recipe's own defaults, which it prints.",
-              '  mnist37 train --model cnn --out cnn.pt\n  mnist37 train --model mlp --epochs 10 --lr 0.1 --out mlp.pt'),
+              '  mnist37 train --model cnn --out cnn.pt\n'
+              '  mnist37 train --model mlp --epochs 10 --lr 0.1 --out mlp.pt'),
     'predict': (_predict, 'say which digit each picture shows: 3 or 7, or any digit with --model cnn10',
                 "Say whether each picture shows a 3 or a 7, or with a ten-digit model (cnn10, linear10) which digit it "
                 'shows: PNG, JPEG, GIF, BMP, TIFF, WebP or PBM/PGM/PPM, any size or colour, dark ink on light paper or '
@@ -162,7 +171,8 @@ _COMMANDS = {  # name: (function, one line, paragraph, examples)
                 'told otherwise.',
                 '  mnist37 predict photo.jpg scans/*.png\n  mnist37 predict --model cnn10 --top 3 digit.png\n'
                 '  mnist37 predict --model linear digit.png\n  mnist37 predict --weights cnn.onnx digit.png\n\n'
-                'Prints one line per file, e.g. "photo.jpg: 7 (0.998)": the digit and the model\'s probability for it;\n'
+                'Prints one line per file, e.g. "photo.jpg: 7 (0.998)": '
+                'the digit and the model\'s probability for it;\n'
                 'with --top 3, the two runners-up follow: "photo.jpg: 7 (0.981), 1 (0.012), 2 (0.004)".\n'
                 'Files that cannot be read get a one-line error on stderr; the exit status is then 2 (else 0).'),
 }
@@ -187,25 +197,31 @@ def _epochs(text:str) -> int:
 
 def _seed(text:str) -> int:
     n = _whole(text)
-    if not 0 <= n <= _MAX_SEED: raise argparse.ArgumentTypeError(f'{text} is not allowed: a seed is from 0 to {_MAX_SEED}')
+    if not 0 <= n <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(f'{text} is not allowed: a seed is from 0 to {_MAX_SEED}')
     return n
 
 def _lr(text:str) -> float:
     try: x = float(text)
     except ValueError: raise argparse.ArgumentTypeError(f'{text} is not a number') from None
-    if not (math.isfinite(x) and x > 0): raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be a number greater than 0')
+    if not (math.isfinite(x) and x > 0):
+        raise argparse.ArgumentTypeError(f'{text} is not allowed: it must be a number greater than 0')
     if x > 1e30: raise argparse.ArgumentTypeError(f'{text} is too large for a learning rate')  # float32 ends near 3e38
-    if x < 1e-30: raise argparse.ArgumentTypeError(f'{text} is too small for a learning rate')  # below 1e-38, float32 rounds it towards 0
+    # below 1e-38, float32 rounds it towards 0
+    if x < 1e-30: raise argparse.ArgumentTypeError(f'{text} is too small for a learning rate')
     return x
 
 def _top(text:str) -> int:
     n = _whole(text)
-    if not 1 <= n <= 10: raise argparse.ArgumentTypeError(f'{text} is not allowed: from 1 to 10 answers (there are ten digits)')
+    if not 1 <= n <= 10:
+        raise argparse.ArgumentTypeError(f'{text} is not allowed: from 1 to 10 answers (there are ten digits)')
     return n
 
 def _weights_out(text:str) -> str:
-    if Path(text).suffix != '.pt' and not Path(text).is_dir():  # the graph goes beside it as .onnx (a folder: train says it is one)
-        raise argparse.ArgumentTypeError(f'{text} does not end in .pt: give the weights file, and the graph is written beside it as .onnx')
+    # the graph goes beside it as .onnx (a folder: train says it is one)
+    if Path(text).suffix != '.pt' and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f'{text} does not end in .pt: give the weights file, '
+                                         'and the graph is written beside it as .onnx')
     return text
 
 def _parser() -> argparse.ArgumentParser:
@@ -224,20 +240,30 @@ def _parser() -> argparse.ArgumentParser:
     cmd['data'].add_argument('--full', action='store_true', help='the whole MNIST instead: all ten digits, 70,000 PNGs '
                              'in mnist_png/, the folder untar_data(URLs.MNIST) returns')
     cmd['data'].add_argument('-q', '--quiet', action='store_true', help='print nothing unless something is wrong')
-    cmd['reproduce'].add_argument('--out', default='results', metavar='DIR', help='folder for results.json and the plots (default: results)')
-    cmd['reproduce'].add_argument('--quick', action='store_true', help="leave out the ten-digit CNN's full recipe, the longest step")
-    cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn', help='; '.join(f'{k}: {v.model}' for k, v in KINDS.items()) + ' (default: cnn)')
-    cmd['train'].add_argument('--epochs', type=_epochs, metavar='N', help="passes over the training set (default: the recipe's)")
+    cmd['reproduce'].add_argument('--out', default='results', metavar='DIR',
+                                  help='folder for results.json and the plots (default: results)')
+    cmd['reproduce'].add_argument('--quick', action='store_true',
+                                  help="leave out the ten-digit CNN's full recipe, the longest step")
+    cmd['train'].add_argument('--model', choices=MODEL_KINDS, default='cnn',
+                              help='; '.join(f'{k}: {v.model}' for k, v in KINDS.items()) + ' (default: cnn)')
+    cmd['train'].add_argument('--epochs', type=_epochs, metavar='N',
+                              help="passes over the training set (default: the recipe's)")
     cmd['train'].add_argument('--lr', type=_lr, metavar='X', help="learning rate (default: the recipe's)")
     cmd['train'].add_argument('--seed', type=_seed, metavar='N', help="random seed, 0 or more (default: the recipe's)")
-    cmd['train'].add_argument('--out', type=_weights_out, metavar='FILE.pt', help='where to write the weights (default: MODEL.pt); the graph goes beside it, as .onnx')
+    cmd['train'].add_argument('--out', type=_weights_out, metavar='FILE.pt',
+                              help='where to write the weights (default: MODEL.pt); the graph goes beside it, as .onnx')
     cmd['predict'].add_argument('files', nargs='+', metavar='FILE', help='image files')
     cmd['predict'].add_argument('--model', choices=('auto', *MODEL_KINDS), default='auto',
-                                help='which packaged model to use (default: cnn), or with --weights, which kind they are')
-    cmd['predict'].add_argument('--weights', metavar='FILE', help='a .onnx graph or .pt weights written by "mnist37 train", instead of the packaged model')
+                                help='which packaged model to use (default: cnn), '
+                                     'or with --weights, which kind they are')
+    cmd['predict'].add_argument('--weights', metavar='FILE',
+                                help='a .onnx graph or .pt weights written by "mnist37 train", '
+                                     'instead of the packaged model')
     cmd['predict'].add_argument('--top', type=_top, default=1, metavar='N',
-                                help="print the N likeliest answers for each picture, the model's choice first (default: 1)")
-    for name in ('reproduce', 'train'): cmd[name].add_argument('-q', '--quiet', action='store_true', help='no progress bar')
+                                help="print the N likeliest answers for each picture, "
+                                     "the model's choice first (default: 1)")
+    for name in ('reproduce', 'train'):
+        cmd[name].add_argument('-q', '--quiet', action='store_true', help='no progress bar')
     return p
 
 # %% ../nbs/94_cli.ipynb #8173ff32
@@ -254,7 +280,8 @@ def _standard_streams():
             null = os.open(os.devnull, os.O_RDWR)
             if null != fd: os.dup2(null, fd); os.close(null)
     if sys.stdout is None: sys.stdout = _ClosedOutput()
-    if sys.stderr is None: sys.stderr = open(os.devnull, 'w')  # nowhere to say what failed, but the exit status still says it
+    # nowhere to say what failed, but the exit status still says it
+    if sys.stderr is None: sys.stderr = open(os.devnull, 'w')
 
 def _quiet_stdout():
     "Send whatever is still buffered for stdout nowhere, so that Python's own last flush can't fail again"
@@ -264,7 +291,8 @@ def _quiet_stdout():
 def main(argv=None) -> int:
     "Entry point of the `mnist37` command; returns the exit status"
     _standard_streams()
-    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # a character the terminal can't show must not end the run
+    # a character the terminal can't show must not end the run
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')
     args = _parser().parse_args(argv)
     try:
         rc = args.func(args)
@@ -277,4 +305,5 @@ def main(argv=None) -> int:
     except (DataError, WeightsError) as e: _err(e); return 2
     except OSError as e:  # what is left is writing the output itself, e.g. onto a full disk or a closed stdout
         _quiet_stdout()
-        _err(f'{e.filename}: {e.strerror or e}' if e.filename else f'cannot write the output: {e.strerror or e}'); return 2
+        _err(f'{e.filename}: {e.strerror or e}' if e.filename
+             else f'cannot write the output: {e.strerror or e}'); return 2

@@ -34,7 +34,8 @@ def load_sample_arrays() -> dict: # `{(split, digit): (images, indices)}`
 # %% ../nbs/00_data.ipynb #2c10b9ad
 def load_mnist_tensors():
     "`train_x, train_y, valid_x, valid_y` as in the lesson: rows of 784 floats in 0..1, threes first, 1 for a 3"
-    import torch  # imported here: what needs only `VOCAB` or the arrays (such as predicting with ONNX) runs without PyTorch
+    # imported here: what needs only `VOCAB` or the arrays (such as predicting with ONNX) runs without PyTorch
+    import torch
     arrays = load_sample_arrays()
     def xy(split):
         x3, x7 = arrays[(split, '3')][0], arrays[(split, '7')][0]

@@ -71,7 +71,8 @@ def digit_scores(model:nn.Module, # a ten-digit model
                 ) -> torch.Tensor: # `(n, 10)` scores
     "The model's scores for every image, a batch at a time, in evaluation mode"
     model.eval()
-    with torch.no_grad(): return torch.cat([model(_rows_or_images(model, as_floats(x[i:i + bs]))) for i in range(0, len(x), bs)])
+    with torch.no_grad():
+        return torch.cat([model(_rows_or_images(model, as_floats(x[i:i + bs]))) for i in range(0, len(x), bs)])
 
 def fit_digits(model:nn.Module, # the model to train (it is changed in place)
                epochs:int, # passes over the 60,000 training images
@@ -97,7 +98,8 @@ def fit_digits(model:nn.Module, # the model to train (it is changed in place)
             opt.zero_grad(); loss.backward(); opt.step()
         seconds += time.perf_counter() - t0
         curve.append((digit_scores(model, test_x).argmax(1) == test_y).float().mean().item())
-        if progress: print(f'epoch {epoch + 1}/{epochs}: test accuracy {curve[-1]:.4f} after {seconds:.1f}s of training')
+        if progress:
+            print(f'epoch {epoch + 1}/{epochs}: test accuracy {curve[-1]:.4f} after {seconds:.1f}s of training')
     return TrainedDigits(model.eval(), curve[-1], curve, seconds)
 
 # %% ../nbs/11_digit_cnn.ipynb #d11a0023
@@ -155,5 +157,6 @@ def plot_mistakes(xs:torch.Tensor, # the images, `(n, 1, 28, 28)`
     _, axs = plt.subplots(1, len(shown), figsize=(1.3 * len(shown), 2.1), squeeze=False)
     for ax, i in zip(axs[0], shown.tolist()):
         ax.imshow(xs[i, 0], cmap='Greys'); ax.axis('off')
-        ax.set_title(f'{vocab[targs[i]]} read as {vocab[preds[i]]}\n{conf[i]:.2f} vs {probs[i, targs[i]]:.2f}', fontsize=9)
+        ax.set_title(f'{vocab[targs[i]]} read as {vocab[preds[i]]}\n{conf[i]:.2f} vs {probs[i, targs[i]]:.2f}',
+                     fontsize=9)
     return shown

@@ -134,8 +134,9 @@ def digit_learner(model:nn.Module, # the model to train
     import tempfile
     from fastai.data.core import DataLoaders
     from fastai.learner import Learner
+    # model_dir: `lr_find` keeps its copy of the model there, not beside the notebook
     return Learner(dls or DataLoaders(*digit_batches()), model, loss_func=cross_entropy, metrics=digit_accuracy,
-                   model_dir=tempfile.gettempdir())  # `lr_find` keeps its copy of the model there, not beside the notebook
+                   model_dir=tempfile.gettempdir())
 
 # %% ../nbs/10_digits.ipynb #586a3e01
 def train_mlp10(epochs:int=5, # passes over the training images

@@ -1003,10 +1003,11 @@ def check_per_class_accuracy(f, # the reader's `f(preds, targs, n)`
     hits = torch.stack([((preds == c) & (targs == c)).sum() for c in range(3)]).float()
     return verdict(attempt(f, preds, targs, 3), hits / targs.bincount(minlength=3), {
         'by prediction': (hits / preds.bincount(minlength=3), 'You divided by how often each class was predicted: '
-                          "that is the model's precision. Accuracy for a digit divides by how many images of that digit "
-                          'there are (`targs == c`).'),
+                          "that is the model's precision. Accuracy for a digit divides by how many images of "
+                          'that digit there are (`targs == c`).'),
         'overall': (torch.full((3,), hits.sum().item() / len(targs)), 'Every class got the same number, the overall '
                     'accuracy: count the hits of each class separately.'),
         'count': (hits, 'These are counts of right answers: divide each by how many images of that class there are.'),
-        'share of all': (hits / len(targs), 'You divided by all eleven images: divide by the images of that class only.'),
+        'share of all': (hits / len(targs), 'You divided by all eleven images: '
+                         'divide by the images of that class only.'),
     }, 'each class gets the share of its own images that were predicted right.')

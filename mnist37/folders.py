@@ -30,8 +30,8 @@ def fastai_data_dir() -> Path:
     except OSError as e:
         home = Path(os.environ.get('FASTAI_HOME', '~/.fastai')).expanduser()
         why = 'it is a file, not a folder' if home.exists() and not home.is_dir() else e.strerror or e
-        raise DataError(f"cannot use fastai's folder {home} (FASTAI_HOME): {why}. Set FASTAI_HOME to a writable folder, "
-                        'or pass data_dir=') from None
+        raise DataError(f"cannot use fastai's folder {home} (FASTAI_HOME): {why}. "
+                        'Set FASTAI_HOME to a writable folder, or pass data_dir=') from None
 
 # %% ../nbs/91_folders.ipynb #c4f01a01
 class Folder(NamedTuple):
@@ -102,8 +102,9 @@ def _damage(spec:Folder, path:Path, verify:bool=False) -> list:
         if k != 'file': bad.append(('labels.csv', k))
     return bad
 
-_ONE = {'missing': 'is missing', 'link': 'is a symbolic link', 'folder': 'is a folder', 'file': 'is a file, not a folder',
-        'other': 'is not a regular file', 'lines': 'does not list every image with its label, and nothing else'}
+_ONE = {'missing': 'is missing', 'link': 'is a symbolic link', 'folder': 'is a folder',
+        'file': 'is a file, not a folder', 'other': 'is not a regular file',
+        'lines': 'does not list every image with its label, and nothing else'}
 _MANY = {'missing': 'missing', 'link': 'are symbolic links', 'folder': 'are folders', 'other': 'are not regular files',
          'size': 'are empty or too large', 'pixels': 'do not hold the expected pixels'}
 
@@ -157,7 +158,8 @@ class FolderUpdate(NamedTuple):
     rewritten: list # the entries (`train/3/10.png`, `labels.csv`, ...) written into that copy to put it right
     def rewrote(self, n:int=3) -> str:
         "The first `n` rewritten entries by name, and how many more"
-        return ', '.join(self.rewritten[:n]) + (f' and {len(self.rewritten) - n:,} more' if len(self.rewritten) > n else '')
+        return ', '.join(self.rewritten[:n]) + (f' and {len(self.rewritten) - n:,} more'
+                                                if len(self.rewritten) > n else '')
 
 def update_folder(spec:Folder, # `SAMPLE` or `MNIST_PNG`
                   data_dir=None, # where to put the folder; default: fastai's data folder
@@ -176,8 +178,10 @@ def update_folder(spec:Folder, # `SAMPLE` or `MNIST_PNG`
                 _build(spec, data_dir, progress)
                 return FolderUpdate(dest, True, [], [])
             if not dest.is_dir():
-                raise DataError(f'{dest} is not a folder: move it out of the way, and {spec.title} will be written there')
-            bad = _damage(spec, dest, verify)  # again: another process may have put it right while we waited for the lock
+                raise DataError(f'{dest} is not a folder: move it out of the way, '
+                                f'and {spec.title} will be written there')
+            # again: another process may have put it right while we waited for the lock
+            bad = _damage(spec, dest, verify)
             if bad: _repair(spec, data_dir, bad, progress)
             return FolderUpdate(dest, False, _summary(spec, bad), [n for n, _ in bad])
     except OSError as e:
@@ -221,7 +225,8 @@ def _repair(spec:Folder, data_dir:Path, bad:list, progress:bool):
     folder_names = {n for n, _ in bad if not n.endswith('.png') and n != 'labels.csv'}
     for n, k in bad:  # only a link or one of our files is ever replaced: a folder or a FIFO of yours stops the repair
         if k in (('file', 'other') if n in folder_names else ('folder', 'other')):
-            raise DataError(f'{dest/n} {_ONE[k]}, where mnist37 keeps its own {"folder" if n in folder_names else "file"}: '
+            raise DataError(f'{dest/n} {_ONE[k]}, where mnist37 keeps its own '
+                            f'{"folder" if n in folder_names else "file"}: '
                             'move it out of the way, and the repair will put its own there')
     parts = spec.parts(True)
     images = {f'{s}/{d}/{i}.png': img for (s, d), (x, idx) in parts.items() for img, i in zip(x, idx)}

@@ -18,11 +18,13 @@ import numpy as np
 
 from .data import VOCAB
 from .images import ImageError, picture_name, preprocess
-from .kinds import KINDS, MAX_MODEL_BYTES, MAX_ONNX_MEMORY, MODEL_KINDS, WeightsError, kind_named, model_file, onnx_operators
+from .kinds import (
+    KINDS, MAX_MODEL_BYTES, MAX_ONNX_MEMORY, MODEL_KINDS, WeightsError, kind_named, model_file, onnx_operators)
 from .storage import packaged_file
 
 # %% ../nbs/08_inference.ipynb #e3837620
-Prediction = namedtuple('Prediction', ['label', 'prob'])  # the digit ('3' or '7', or any digit) and the model's probability for it
+# the digit ('3' or '7', or any digit) and the model's probability for it
+Prediction = namedtuple('Prediction', ['label', 'prob'])
 
 DIGITS = [str(d) for d in range(10)]  # the classes of the ten-digit models: class `i` is the digit `i`
 
@@ -44,8 +46,9 @@ def _scores(model, xb:np.ndarray) -> np.ndarray:
     if isinstance(model, str): model = packaged_onnx(model)
     if hasattr(model, 'scores'): return model.scores(xb)  # an `OnnxModel` (see below)
     if not callable(getattr(model, 'state_dict', None)):  # not a PyTorch module either
-        raise WeightsError('model must be a PyTorch model of one of the three kinds, an OnnxModel or the name of a packaged '
-                           f'model ({", ".join(MODEL_KINDS)}), not {"None" if model is None else "a " + type(model).__name__}')
+        raise WeightsError('model must be a PyTorch model of one of the three kinds, an OnnxModel or the name of a '
+                           f'packaged model ({", ".join(MODEL_KINDS)}), '
+                           f'not {"None" if model is None else "a " + type(model).__name__}')
     import torch  # imported here, and only for a PyTorch model: ONNX models need none of it
     from mnist37.models import ImageInput
     with torch.no_grad(): return ImageInput(model)(torch.from_numpy(xb)).double().numpy()
@@ -63,7 +66,8 @@ def prob_3(model, # a 3-or-7 model: PyTorch, an `OnnxModel`, or the name of a pa
           ) -> np.ndarray: # `(n,)` probabilities of a 3; NaN for an image whose scores are NaN or infinite
     "The probability `model` gives each image of being a 3"
     labels, probs = class_probs(model, xb)
-    if labels != VOCAB: raise WeightsError(f'this model scores all {len(labels)} digits, not 3 against 7: use class_probs or predict')
+    if labels != VOCAB:
+        raise WeightsError(f'this model scores all {len(labels)} digits, not 3 against 7: use class_probs or predict')
     return probs[:, VOCAB.index('3')]
 
 def _ranked(labels:list, probs:np.ndarray, top:int) -> list:
@@ -78,14 +82,17 @@ def iter_predictions(srcs, # pictures: anything `preprocess` takes
                     ): # yields one `Prediction` (or a list of them) or an `ImageError` per picture, in order
     "Which digit each picture shows, a batch at a time, carrying on past pictures that can't be read"
     for name, n in (('bs', bs), ('top', 1 if top is None else top)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f'{name} must be a whole number, at least 1, not {n!r}')
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f'{name} must be a whole number, at least 1, not {n!r}')
     return _predictions(iter(srcs), model, bs, top)  # a generator made here, so that a bad `bs` is refused at the call
 
 def _prepared(src):
     "`preprocess(src)`, or the `ImageError` that is its answer: whatever goes wrong with one picture is that picture's line"
     try: return preprocess(src)
     except ImageError as e: return e
-    except Exception as e: return ImageError(picture_name(src), f'could not be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})')
+    except Exception as e:
+        return ImageError(picture_name(src),
+                          f'could not be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})')
 
 def _predictions(srcs, model, bs, top):
     while batch := [src for _, src in zip(range(bs), srcs)]:
@@ -95,7 +102,8 @@ def _predictions(srcs, model, bs, top):
         probs = iter(probs)
         for src, x in zip(batch, prepared):
             if isinstance(x, ImageError): yield x
-            elif np.isnan(p := next(probs)).any(): yield ImageError(picture_name(src), 'the model gave it a NaN or infinite score, so there is no answer')
+            elif np.isnan(p := next(probs)).any():
+                yield ImageError(picture_name(src), 'the model gave it a NaN or infinite score, so there is no answer')
             else: yield _ranked(labels, p, top) if top else _ranked(labels, p, 1)[0]
 
 def predict_batch(srcs, # pictures: anything `preprocess` takes
@@ -126,8 +134,10 @@ def _reason(e:Exception) -> str:
 def _capped_memory():
     "Register, once, the memory arena every session here shares: onnxruntime fails an allocation past `MAX_ONNX_MEMORY`"
     import onnxruntime as ort
-    cfg = ort.OrtArenaCfg({'max_mem': MAX_ONNX_MEMORY, 'arena_extend_strategy': 1})  # 1: grow by what is asked, no doubling
-    ort.create_and_register_allocator(ort.OrtMemoryInfo('Cpu', ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT), cfg)
+    # arena_extend_strategy 1: grow by what is asked, no doubling
+    cfg = ort.OrtArenaCfg({'max_mem': MAX_ONNX_MEMORY, 'arena_extend_strategy': 1})
+    ort.create_and_register_allocator(ort.OrtMemoryInfo('Cpu', ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0,
+                                                        ort.OrtMemType.DEFAULT), cfg)
 
 def _run(session, feeds:dict) -> list:
     "`session.run` in a thread of its own, so that Ctrl-C (a KeyboardInterrupt here) can tell onnxruntime to stop"
@@ -161,32 +171,40 @@ class OnnxModel:
         opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # tiny models: one thread is fastest, as in training
         opts.log_severity_level = 4  # errors come back as exceptions, not as lines on stderr
         opts.add_session_config_entry('session.use_env_allocators', '1')  # the capped arena
-        try: self.session = ort.InferenceSession(data, opts, providers=['CPUExecutionProvider'], disabled_optimizers=['ConstantFolding'])
-        except Exception as e: raise WeightsError(f'{path}: not an ONNX model that can be loaded ({_reason(e)})') from None
+        try: self.session = ort.InferenceSession(data, opts, providers=['CPUExecutionProvider'],
+                                                 disabled_optimizers=['ConstantFolding'])
+        except Exception as e:
+            raise WeightsError(f'{path}: not an ONNX model that can be loaded ({_reason(e)})') from None
         ins, outs = self.session.get_inputs(), self.session.get_outputs()
         if len(ins) != 1 or len(ins[0].shape) != 3 or ins[0].shape[1:] != [28, 28] or ins[0].type != 'tensor(float)':
-            raise WeightsError(f'{path}: takes {", ".join(f"{i.type} of shape {i.shape}" for i in ins)}, not (n, 28, 28) images')
+            raise WeightsError(f'{path}: takes {", ".join(f"{i.type} of shape {i.shape}" for i in ins)}, '
+                               'not (n, 28, 28) images')
         width = (KINDS[kind].scores,) if kind else tuple(sorted({k.scores for k in KINDS.values()}))  # scores per image
         if len(outs) != 1 or len(outs[0].shape) != 2 or outs[0].shape[1] not in width or outs[0].type not in _FLOATS:
             raise WeightsError(f'{path}: gives {", ".join(f"{o.type} of shape {o.shape}" for o in outs)}, not '
-                               f'{" or ".join(map(str, width))} float score{"s" * (max(width) > 1)} per image{f" as a {kind} model does" if kind else ""}')
+                               f'{" or ".join(map(str, width))} float score{"s" * (max(width) > 1)} per image'
+                               f'{f" as a {kind} model does" if kind else ""}')
         self.input, self.width = ins[0].name, outs[0].shape[1]
-        self.fixed = isinstance(ins[0].shape[0], int)  # a fixed batch size (what a plain torch.onnx.export gives) is fine:
+        # a fixed batch size (what a plain torch.onnx.export gives) is fine:
+        self.fixed = isinstance(ins[0].shape[0], int)
         self.batch = ins[0].shape[0] if self.fixed else 256  # it is run that many at a time
 
     def scores(self, xb:np.ndarray) -> np.ndarray:
         "The model's scores for prepared `(n, 28, 28)` images, `(n, 1)`, `(n, 2)` or `(n, 10)`, run `self.batch` images at a time"
         xb = np.ascontiguousarray(xb, dtype=np.float32)
-        return np.concatenate([self._chunk(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)] or [np.zeros((0, self.width))])
+        return np.concatenate([self._chunk(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)]
+                              or [np.zeros((0, self.width))])
 
     def _chunk(self, xb):
         n = len(xb)
-        if self.fixed and n < self.batch: xb = np.concatenate([xb, np.zeros((self.batch - n, 28, 28), np.float32)])  # padded to a fixed size
+        # padded to a fixed size
+        if self.fixed and n < self.batch: xb = np.concatenate([xb, np.zeros((self.batch - n, 28, 28), np.float32)])
         try: out = _run(self.session, {self.input: xb})[0]
         except Exception as e: raise WeightsError(f'{self.path}: failed while running ({_reason(e)})') from None
         if not isinstance(out, np.ndarray) or out.dtype.kind != 'f' or out.shape != (len(xb), self.width):
-            raise WeightsError(f'{self.path}: gave {getattr(out, "dtype", type(out).__name__)} scores of shape {getattr(out, "shape", "?")} '
-                               f'for {len(xb)} images, not ({len(xb)}, {self.width}) as it declares')
+            raise WeightsError(f'{self.path}: gave {getattr(out, "dtype", type(out).__name__)} scores of shape '
+                               f'{getattr(out, "shape", "?")} for {len(xb)} images, '
+                               f'not ({len(xb)}, {self.width}) as it declares')
         return out[:n].astype(np.float64)
 
 @lru_cache(maxsize=None)

@@ -76,7 +76,8 @@ def from_trained(trained) -> tuple:
 
 DIGIT_APPROACHES = [  # the second table: all ten digits (chapter 11), scored on the 10,000 test images
     Approach('linear10', 'linear10, ten digits', 'about 0.92 (chapter 10)', _trained('linear10'), from_trained),
-    Approach('cnn10_short', 'digit_cnn, short recipe', 'target 0.990', lambda dls: train_digit_cnn_short(), from_trained),
+    Approach('cnn10_short', 'digit_cnn, short recipe', 'target 0.990', lambda dls: train_digit_cnn_short(),
+             from_trained),
     Approach('cnn10', 'digit_cnn, full recipe (cnn10)', '0.992 (PyTorch example)', _trained('cnn10'), from_trained),
 ]
 
@@ -142,7 +143,8 @@ def write_results(results:list, # `Result`s
                 cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
                 total_seconds=round(total_seconds, 1))
     with atomic_write(Path(out)/'results.json', 'w') as f:
-        f.write(json.dumps(dict(environment=info, results=[asdict(r) for r in results], digits=[asdict(r) for r in digits]),
+        f.write(json.dumps(dict(environment=info, results=[asdict(r) for r in results],
+                                digits=[asdict(r) for r in digits]),
                            indent=1) + '\n')
     return Path(out)/'results.json'
 
