@@ -52,10 +52,10 @@ def _data(args):
     n = sum(len(idx) for _, idx in spec.parts(False).values())
     checked = f'all {n:,} images, every pixel as packaged' + (', labels.csv right' if spec.labels_csv else '')
     path = _shown(str(up.path))
-    if up.new: print(f'wrote {spec.title} into {path} and read back every file: {checked}')
-    elif up.rewritten: print(f'repaired {spec.title} in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
+    if up.new: print(f'wrote {spec.urls_name} into {path} and read back every file: {checked}')
+    elif up.rewritten: print(f'repaired {spec.urls_name} in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
                              f'touched nothing else, and read back every file: {checked}')
-    else: print(f'{spec.title} in {path} is complete: {checked}')
+    else: print(f'{spec.urls_name} in {path} is complete: {checked}')
     return 0
 
 # %% ../nbs/94_cli.ipynb #f90310ac

@@ -6,7 +6,7 @@ Docs: https://mnist37.github.io/mnist37/digits.html.md"""
 
 # %% auto #0
 __all__ = ['DIGITS', 'digit_tensors', 'nearest_mean', 'softmax', 'log_softmax', 'cross_entropy', 'digit_accuracy',
-           'digit_batches', 'linear10_model', 'train_linear10', 'LinearDigits', 'DigitNet', 'digit_learner',
+           'digit_batches', 'linear10_model', 'train_linear10_params', 'LinearDigits', 'DigitNet', 'digit_learner',
            'train_mlp10']
 
 # %% ../nbs/10_digits.ipynb #8269ac45
@@ -89,7 +89,7 @@ def linear10_model(seed:int=42, # seeds `torch`'s random numbers: the same seed 
     return partial(linear1, weights=weights, bias=bias), [weights, bias]
 
 # %% ../nbs/10_digits.ipynb #050ffb16
-def train_linear10(train_batches, # training batches `(xb, yb)`, e.g. from `digit_batches`
+def train_linear10_params(train_batches, # training batches `(xb, yb)`, e.g. from `digit_batches`
                    valid_batches, # validation batches `(xb, yb)`
                    epochs:int=10, # passes over `train_batches`
                    lr:float=0.5, # learning rate

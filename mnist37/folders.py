@@ -37,7 +37,7 @@ def fastai_data_dir() -> Path:
 class Folder(NamedTuple):
     "One of fastai's MNIST folders that mnist37 writes from its packaged arrays"
     name: str # its name in fastai's data folder, where `untar_data` extracts the archive: `mnist_sample`, `mnist_png`
-    title: str # fastai's name for it in `URLs`: `MNIST_SAMPLE`, `MNIST`
+    urls_name: str # fastai's name for it in `URLs`: `MNIST_SAMPLE`, `MNIST`
     parts: Callable # `parts(images)` -> `{(split, digit): (images, raw indices)}`; images None unless `images`
     labels_csv: bool # whether it holds a `labels.csv`
 
@@ -179,7 +179,7 @@ def update_folder(spec:Folder, # `SAMPLE` or `MNIST_PNG`
                 return FolderUpdate(dest, True, [], [])
             if not dest.is_dir():
                 raise DataError(f'{dest} is not a folder: move it out of the way, '
-                                f'and {spec.title} will be written there')
+                                f'and {spec.urls_name} will be written there')
             # again: another process may have put it right while we waited for the lock
             bad = _damage(spec, dest, verify)
             if bad: _repair(spec, data_dir, bad, progress)
@@ -188,7 +188,7 @@ def update_folder(spec:Folder, # `SAMPLE` or `MNIST_PNG`
         why = e.strerror or e
         if e.errno in (errno.EEXIST, errno.ENOTDIR):  # mkdir met a file on the way down: name it
             why = f'{next((p for p in reversed([data_dir, *data_dir.parents]) if p.exists() and not p.is_dir()), data_dir)} is not a folder'
-        raise DataError(f'cannot write {spec.title} into {data_dir}: {why}. Set FASTAI_HOME to a writable '
+        raise DataError(f'cannot write {spec.urls_name} into {data_dir}: {why}. Set FASTAI_HOME to a writable '
                         'folder (for example FASTAI_HOME=~/.fastai-mnist37) or pass data_dir=') from None
 
 def _fetch(spec:Folder, data_dir, verify:bool, progress:bool) -> Path:

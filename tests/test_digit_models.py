@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from mnist37.data import load_mnist_arrays
-from mnist37.digit_cnn import digit_scores, digit_tensors, train_linear10
+from mnist37.digit_cnn import digit_scores, digit_images, train_linear10
 from mnist37.inference import OnnxModel, class_probs, iter_predictions, packaged_onnx, predict, prob_3
 from mnist37.kinds import WeightsError
 from mnist37.models import export_onnx, load_weights, packaged_model, packaged_weights
@@ -55,7 +55,7 @@ def test_shipped_models_reach_the_chapters_numbers(test_set):
     x, y = test_set
     accs = {kind: float((class_probs(kind, x)[1].argmax(1) == y).mean()) for kind in TEN}
     assert accs['cnn10'] >= 0.993 and 0.915 <= accs['linear10'] < 0.935, accs
-    _, _, test_x, test_y = digit_tensors()  # and the chapter's own way of scoring, from the bytes, agrees
+    _, _, test_x, test_y = digit_images()  # and the chapter's own way of scoring, from the bytes, agrees
     pt = (digit_scores(packaged_model('cnn10'), test_x).argmax(1) == test_y).float().mean().item()
     assert abs(pt - accs['cnn10']) <= 2e-4, (pt, accs)
 

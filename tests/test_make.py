@@ -18,7 +18,8 @@ def make(tmp_path:Path, *args, path:str, installed:bool=True) -> subprocess.Comp
         shutil.copy(ROOT/name, tmp_path/name)
     (tmp_path/'.venv'/'bin').mkdir(parents=True, exist_ok=True)
     if installed: (tmp_path/'.venv'/'bin'/'.installed').touch()
-    return subprocess.run([MAKE, '-n', *args], cwd=tmp_path, capture_output=True, text=True, env={**os.environ, 'PATH': path})
+    env = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}  # not a sub-make of `make test`
+    return subprocess.run([MAKE, '-n', *args], cwd=tmp_path, capture_output=True, text=True, env={**env, 'PATH': path})
 
 
 def tools(tmp_path:Path, *names) -> str:

@@ -108,10 +108,10 @@ def digits_resnet18(epochs):
     from fastai.metrics import accuracy
     from fastai.torch_core import set_seed
     from fastai.vision.all import resnet18, vision_learner
-    from mnist37.digit_cnn import digit_tensors
+    from mnist37.digit_cnn import digit_images
     try: from mnist37.folders import offline
     except ImportError: from contextlib import nullcontext as offline  # pretrained=False downloads nothing anyway
-    train_x, train_y, test_x, test_y = digit_tensors()
+    train_x, train_y, test_x, test_y = digit_images()
     set_seed(42, reproducible=True)
     t0 = time.perf_counter()
     dls = DataLoaders(DataLoader(TensorDataset(train_x.float() / 255, train_y), bs=256, shuffle=True, drop_last=True),
@@ -142,12 +142,13 @@ def digits_section(args, predict=None):
     "The ten-digit CNN (chapter 11): both recipes, and resnet18 beside the full one"
     import torch
     from mnist37.digit_cnn import train_digit_cnn, train_digit_cnn_short
-    torch.set_num_threads(1)  # as `mnist37 train` and tools/build_models.py train
-    res = dict(predict_cnn10=predict)
+    torch.set_num_threads(args.threads)  # 1 by default, as `mnist37 train` and tools/build_models.py train
+    res = dict(predict_cnn10=predict, threads=args.threads)
     for name, train in [('full', train_digit_cnn), ('short', train_digit_cnn_short)]:
         r = res[name] = digits_recipe(train)
         print(f'digit_cnn, {name} recipe: test accuracy {r["accuracy"]:.4f} after {r["epochs"]} epochs; {r["seconds"]:.1f} s of '
-              f'training, {r["cpu_seconds"]:.1f} s of CPU with scoring, {r["images_per_s"]:,} images/s; load average '
+              f'training on {args.threads} thread(s), {r["cpu_seconds"]:.1f} s of CPU with scoring, {r["images_per_s"]:,} '
+              f'images/s; load average '
               f'{os.getloadavg()[0]:.2f}', flush=True)
     if not args.quick:
         rn = res['resnet18'] = digits_resnet18(args.resnet_epochs or res['full']['epochs'])
@@ -203,6 +204,8 @@ def main():
     p.add_argument('--only-predict', action='store_true', help='only the comparison of the two ways to predict')
     p.add_argument('--only-full-data', action='store_true', help='only the full MNIST: loading it, and writing mnist_png')
     p.add_argument('--only-digits', action='store_true', help='only the ten-digit CNN: its recipes, resnet18, predict --model cnn10')
+    p.add_argument('--threads', type=int, default=1, metavar='N',
+                   help='PyTorch threads for the ten-digit training (default 1)')
     p.add_argument('--resnet-epochs', type=int, metavar='N', help="resnet18's epochs on ten digits (default: the full recipe's)")
     args = p.parse_args()
 
