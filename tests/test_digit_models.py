@@ -2,14 +2,12 @@
 weights exported, the CNN reads the 10,000 test digits as well as chapter 11 says, the recipes are seeded, and every
 way to predict (the API, `mnist37 predict --model cnn10 --top 3`) answers with any digit, or refuses a model of the
 other family in one line."""
-import os, shutil, subprocess, sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from conftest import run
 from mnist37.data import load_mnist_arrays
 from mnist37.digit_cnn import digit_scores, digit_images, train_linear10
 from mnist37.inference import OnnxModel, class_probs, iter_predictions, packaged_onnx, predict, prob_3
@@ -18,12 +16,6 @@ from mnist37.models import export_onnx, load_weights, packaged_model, packaged_w
 from mnist37.storage import assets_dir
 
 TEN = ('linear10', 'cnn10')
-SCRIPT = shutil.which('mnist37', path=str(Path(sys.executable).parent))
-CMD = [SCRIPT] if SCRIPT else [sys.executable, '-m', 'mnist37.cli']
-
-
-def run(*args, cwd=None):
-    return subprocess.run([*CMD, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 @pytest.fixture(scope='module')
