@@ -1,6 +1,6 @@
 """What the data chapter can't show well: rebuilding damaged copies, interruptions, concurrency,
 read-only folders, a corrupted package, the checksum list, and that the files are the raw MNIST release's 3s and 7s."""
-import gzip, hashlib, os, shutil, signal, subprocess, sys, time
+import gzip, hashlib, itertools, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -18,19 +18,13 @@ LABELS = Path(__file__).parent/'fixtures'/'mnist'  # its two label files, as rel
 BUILD = 'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
 
 
-@pytest.fixture
-def built(full_sample):
-    "The complete MNIST_SAMPLE, written once per test process (conftest.py); tests that damage a folder use `copy`"
-    return full_sample
-
-
-def test_layout_and_counts(built):
-    for (split, d), n in SAMPLE_COUNTS.items(): assert len(list((built/split/d).glob('*.png'))) == n
-    lines = (built/'labels.csv').read_text().splitlines()
+def test_layout_and_counts(full_sample):
+    for (split, d), n in SAMPLE_COUNTS.items(): assert len(list((full_sample/split/d).glob('*.png'))) == n
+    lines = (full_sample/'labels.csv').read_text().splitlines()
     assert lines[0] == 'name,label' and len(lines) == 14435
-    assert 'train/3/10.png,0' in lines and (built/'train'/'3'/'10.png').exists()
+    assert 'train/3/10.png,0' in lines and (full_sample/'train'/'3'/'10.png').exists()
     assert all(l.endswith(',1') for l in lines[1:] if '/7/' in l)
-    assert sample_problems(built, verify=True) == []
+    assert sample_problems(full_sample, verify=True) == []
 
 
 # SHA-256 of each raw label file, uncompressed, as MNIST's SHA256SUMS gives it; and of the 3s (or 7s) of each raw image
@@ -56,7 +50,7 @@ def selection(split, d, labels:np.ndarray) -> np.ndarray:
     return np.array(sorted(np.flatnonzero(labels == int(d)), key=str))
 
 
-def test_the_3s_and_7s_of_mnist_in_their_order(built):
+def test_the_3s_and_7s_of_mnist_in_their_order(full_sample):
     "The package and the folder hold exactly MNIST's 3s and 7s, in fastai's order, with the pixels of the raw release"
     arrays = load_sample_arrays()
     for split, stem in STEMS.items():
@@ -67,7 +61,7 @@ def test_the_3s_and_7s_of_mnist_in_their_order(built):
             x, idx = arrays[(split, d)]
             assert np.array_equal(idx, selection(split, d, labels)), (split, d)  # every one, none else, in order
             assert hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest() == PIXELS_SHA256[(split, d)], (split, d)
-            assert sorted(int(p.stem) for p in (built/split/d).glob('*.png')) == sorted(idx)  # named by raw index
+            assert sorted(int(p.stem) for p in (full_sample/split/d).glob('*.png')) == sorted(idx)  # named by raw index
 
 
 @pytest.mark.skipif(not RAW.exists(), reason='needs ../shared/data/mnist')
@@ -122,12 +116,9 @@ def test_wrong_pixels_found_by_verify(copy, capsys):
 
 
 def test_interrupted_write_leaves_nothing_half_built(tmp_path, monkeypatch):
-    calls = 0
-    real_save = Image.Image.save
+    calls, real_save = itertools.count(1), Image.Image.save
     def save(self, *a, **k):
-        nonlocal calls
-        calls += 1
-        if calls == 500: raise KeyboardInterrupt
+        if next(calls) == 500: raise KeyboardInterrupt
         return real_save(self, *a, **k)
     monkeypatch.setattr(Image.Image, 'save', save)
     with pytest.raises(KeyboardInterrupt): mnist_sample(tmp_path, progress=False)
