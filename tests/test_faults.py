@@ -4,7 +4,7 @@ line on stderr with exit status 2 (1 for a mistake in the command line itself), 
 
 Each test names the fault it covers. None depends on timing: where a fault used to hang, the command runs under a
 generous timeout that only a hang would reach, and the test checks the answer it gives."""
-import os, re, shutil, signal, stat, struct, subprocess, sys, time, zipfile, zlib
+import errno, os, re, shutil, signal, stat, struct, subprocess, sys, time, types, zipfile, zlib
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +14,13 @@ from PIL import Image
 
 from conftest import CMD, SMALL_CMD, SMALL_N, one_line_error, run
 from mnist37.images import PIPE_SECONDS, ImageError, preprocess, read_image, synthetic_photo
-from mnist37.inference import predict
-from mnist37.models import WeightsError, load_weights, new_model, save_weights
+from mnist37.inference import OnnxModel, Prediction, iter_predictions, predict, predict_batch, prob_3
+from mnist37.models import WeightsError, load_weights, new_model, packaged_model, save_weights
 from mnist37.folders import mnist_sample, sample_problems
-from mnist37.storage import DataError, atomic_write, packaged_file
+from mnist37.storage import DataError, packaged_file
+import mnist37.cli as cli
+import mnist37.inference as inference
+import mnist37.models
 import mnist37.storage as storage
 
 
@@ -91,7 +94,6 @@ def test_damaged_checksum_list(tmp_path, monkeypatch):
 
 def test_damaged_package_during_train_is_one_line(tmp_path, monkeypatch, capsys):
     "A damaged package made train and reproduce print a full traceback"
-    import mnist37.cli as cli
     shutil.copytree(storage.assets_dir(), tmp_path/'assets')
     (tmp_path/'assets'/'mnist_sample.npz').write_bytes(b'not the data')
     monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
@@ -263,7 +265,6 @@ def test_a_weights_file_that_inflates_is_refused(tmp_path):
 
 def test_training_that_diverges_saves_nothing(tmp_path, good_weights, monkeypatch, capsys):
     "--lr nan saved NaN weights and reported success; training that diverges must not replace a good model either"
-    import types, mnist37.models, mnist37.cli as cli
     def diverged(kind, **kw):  # what a too-large learning rate leads to (e.g. --model cnn --lr 1e30), without the training
         model = new_model(kind)
         with torch.no_grad(): model.weight.fill_(float('nan'))
@@ -387,13 +388,11 @@ def test_train_refuses_an_out_that_is_not_a_weights_file(tmp_path):
 
 def _untrained(kind, **kw):
     "What train_model returns, without the training: these tests are about what happens to the files"
-    import types
     return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
 
 
 def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys):
     "A failure between the two files left a new .pt beside an old .onnx, and the message named only the .onnx"
-    import errno, mnist37.models, mnist37.cli as cli
     monkeypatch.setattr(mnist37.models, 'train_model', _untrained)
     prev, graph = tmp_path/'prev.pt', tmp_path/'prev.onnx'
     prev.write_bytes(b'weights of an earlier run'); graph.write_bytes(b'its graph')
@@ -460,7 +459,6 @@ def test_names_in_error_lines_are_escaped(tmp_path):
 
 def test_data_says_what_it_found_and_what_it_repaired(tmp_path, small_sample, capsys):
     "A file given as --data-dir was 'File exists ... or pass data_dir='; a repair said 'rewriting', then 'is complete'"
-    import mnist37.cli as cli
     (tmp_path/'file').write_text('not a folder')
     assert cli.main(['data', '--data-dir', str(tmp_path/'file')]) == 2
     line = capsys.readouterr().err
@@ -545,7 +543,6 @@ def tile_graph(copies):
 @pytest.mark.parametrize('graph', ['loop', 'tile'])
 def test_onnx_operators_the_models_do_not_need_are_refused(tmp_path, graph):
     "A Loop of 10^12 ran until killed; a 4 KB Tile graph allocated 4 GB: both are refused before onnxruntime sees them"
-    from mnist37.inference import OnnxModel
     path = save_onnx(loop_graph() if graph == 'loop' else tile_graph(1_300_000), tmp_path/f'{graph}.onnx')
     with pytest.raises(WeightsError, match='Loop' if graph == 'loop' else 'Tile') as e: OnnxModel(path)
     assert 'operator' in str(e.value) and '\n' not in str(e.value)
@@ -614,7 +611,6 @@ def test_orientation_is_applied_exactly_once(tmp_path, fmt):
 
 def test_non_finite_scores_are_refused_per_picture(tmp_path, photo):
     "A graph whose scores were NaN printed '7 (nan)' and exited 0; infinite scores printed '3 (1.000)'"
-    from mnist37.inference import OnnxModel, predict_batch
     nan = save_onnx(linear_graph(np.full(784, np.nan)), tmp_path/'nan.onnx')
     r = run('predict', '--weights', nan, photo, photo)
     lines = r.stderr.splitlines()
@@ -631,7 +627,6 @@ def png_with_chunk(photo, kind, data):
 
 def test_chunks_that_inflate_too_far_are_one_line_each(tmp_path, photo):
     "zTXt, iTXt and iCCP chunks that inflate past PIL's limit raised ValueError and ended the batch with nothing printed"
-    from mnist37.inference import Prediction, predict_batch
     z = zlib.compress(bytes(8 << 20), 9)  # 8 KB that inflate to 8 MB
     bad = []
     for kind, head in [(b'zTXt', b'Comment\0\0'), (b'iTXt', b'Comment\0\1\0\0\0'), (b'iCCP', b'icc\0\0')]:
@@ -643,7 +638,6 @@ def test_chunks_that_inflate_too_far_are_one_line_each(tmp_path, photo):
 
 def test_any_exception_from_one_picture_is_its_line(monkeypatch, photo):
     "Whatever a reader of pictures raises (here a made-up RuntimeError) is that picture's line, and the batch goes on"
-    import mnist37.inference as inference
     real = inference.preprocess
     def flaky(src): return real(src) if src != 'odd' else (_ for _ in ()).throw(RuntimeError('a reader went wrong'))
     monkeypatch.setattr(inference, 'preprocess', flaky)
@@ -654,8 +648,6 @@ def test_any_exception_from_one_picture_is_its_line(monkeypatch, photo):
 def test_onnx_graph_shapes_and_types(tmp_path, photo):
     "A fixed batch size, an output shape that lies and a string output were tracebacks at run time"
     from onnx import TensorProto, helper, numpy_helper
-    from mnist37.inference import OnnxModel, predict_batch, prob_3
-    from mnist37.models import packaged_model
     lin = packaged_model('linear')
     fixed = OnnxModel(save_onnx(linear_graph(lin.weight.detach().numpy(), lin.bias.item(), batch=1), tmp_path/'fixed.onnx'))
     xb = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
@@ -673,8 +665,6 @@ def test_onnx_graph_shapes_and_types(tmp_path, photo):
 def test_onnx_file_names_and_kinds(tmp_path, photo):
     "An upper-case .ONNX was loaded as PyTorch weights; --model linear with a CNN's graph was ignored; the reason was cut"
     from onnx import helper
-    from mnist37.inference import OnnxModel
-    from mnist37.storage import packaged_file
     shutil.copy(packaged_file('cnn.onnx'), tmp_path/'CNN.ONNX')
     r = run('predict', '--weights', tmp_path/'CNN.ONNX', photo)
     assert r.returncode == 0 and r.stdout.startswith(f'{photo}: 7'), r.stderr
@@ -692,7 +682,6 @@ def test_onnx_file_names_and_kinds(tmp_path, photo):
 def test_python_api_odd_inputs(case, photo):
     "Each of these escaped as a foreign exception (or silently gave nothing); each now works or is the package's error"
     from mnist37.images import to_mnist
-    from mnist37.inference import iter_predictions, predict
     grey = np.asarray(Image.open(photo).convert('L'))
     works = {'LAB': lambda: Image.open(photo).convert('RGB').convert('LAB'), 'La': lambda: Image.open(photo).convert('LA').convert('La'),
              'bfloat16': lambda: torch.from_numpy(grey / 255).bfloat16()}
