@@ -1,21 +1,14 @@
 """Chapter 10, all ten digits (nbs/10_digits.ipynb, `mnist37.digits`), beyond what its notebook shows: wrong attempts
 at its exercises that a beginner would write, each with the mistake its checker must name, and right ones in other
-styles (`CASES`, which test_checker_mutations.py runs with the other chapters'); an answer written in by hand; and the
-numbers its prose quotes against its saved outputs (the rules of test_prose_numbers.py). The notebook itself, with its
+styles (`CASES`, which test_checker_mutations.py runs with the other chapters'); and an answer written in by hand. The
+numbers its prose quotes are checked against its saved outputs in test_prose_numbers.py. The notebook itself, with its
 asserted accuracies, runs in test_notebooks_kernel.py; the solutions and the untouched stubs go through
 test_exercises.py.
 """
-import json
-from pathlib import Path
-
-import pytest
 import torch
 import torch.nn.functional as F
 
 from mnist37 import exercises as ex
-
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = ROOT/'nbs'/'10_digits.ipynb'
 
 # --- log-softmax ----------------------------------------------------------------------------------------------------
 
@@ -144,20 +137,3 @@ def test_messages_say_what_the_numbers_suggest():
     assert ex.check_most_confused(confused_flat) == ('That is the position in the flattened matrix: turn it back into '
                                                      'a row and a column, `divmod(i, n)` (or `i // n` and `i % n`).')
 
-
-# --- the chapter's prose numbers, by the rules of test_prose_numbers.py ----------------------------------------------
-
-def test_prose_numbers_match_saved_outputs():
-    from test_prose_numbers import mismatches
-    bad = mismatches(json.loads(CHAPTER.read_text()), CHAPTER.stem)
-    assert not bad, 'numbers in the prose that no saved output shows:\n' + '\n'.join(f'  {b}' for b in bad)
-
-
-def test_a_changed_number_in_the_prose_is_caught():
-    from test_prose_numbers import mismatches
-    nb = json.loads(CHAPTER.read_text())
-    text = ''.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown')
-    assert '0.8203' in text
-    for c in nb['cells']:
-        if c['cell_type'] == 'markdown': c['source'] = [s.replace('0.8203', '0.8303') for s in c['source']]
-    assert any(w == '0.8303' for _, w, _ in mismatches(nb, CHAPTER.stem))
