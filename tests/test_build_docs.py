@@ -9,7 +9,6 @@ from docs._ext import mnist37_docs as ext
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
 def test_page_names_and_order_follow_nbdev(tmp_path):
     assert bd.page_name('00_data.ipynb') == 'data' and bd.page_name('10a_Extra_Bits.ipynb') == 'extra_bits'
     for n in ['index', '_scratch', '91_images', '00_data', '90_storage', '08_inference']: (tmp_path/f'{n}.ipynb').touch()
@@ -173,7 +172,6 @@ def test_index_chapter_table_uses_the_page_titles():
                                                                        if c['cell_type'] == 'markdown'), re.M)
     assert rows, 'the landing page has no table of chapters'
     assert [bd.numbered(Path(nb), t) for t, nb in rows] == [bd.read_page(ROOT/'nbs'/nb)['title'] for _, nb in rows]
-
 
 def test_latex_to_mathml():
     m = ext.latex_to_mathml(r'x^2')

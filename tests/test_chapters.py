@@ -16,7 +16,6 @@ COURSE = 'https://course.fast.ai/Lessons/lesson3.html'
 CHAPTERS = sorted((ROOT/'nbs').glob('0[0-8]_*.ipynb')) + sorted((ROOT/'nbs').glob('1[0-9]_*.ipynb'))  # 09: the questionnaire
 WITH_EXERCISES = [p for p in CHAPTERS if re.match(r'0[1-6]_|1\d_', p.name)]
 
-
 def cells(path:Path) -> list: return [(c['cell_type'], ''.join(c['source']), c) for c in json.loads(path.read_text())['cells']]
 
 def colab(path:Path) -> str:
@@ -24,13 +23,11 @@ def colab(path:Path) -> str:
     s = bd.settings()
     return f'https://colab.research.google.com/github/{s["repo"].removeprefix("https://github.com/")}/blob/{s["branch"]}/nbs/{path.name}'
 
-
 @pytest.mark.parametrize('path', CHAPTERS, ids=[p.name for p in CHAPTERS])
 def test_chapter_links_to_colab_the_book_and_the_course(path):
     md = '\n'.join(src for kind, src, _ in cells(path) if kind == 'markdown')
     assert f'({colab(path)})' in md, f'{path.name}: no Colab link, or one that is not {colab(path)}'
     assert f'({BOOK})' in md and f'({COURSE})' in md
-
 
 def test_every_colab_link_is_this_repository():
     "A Colab link anywhere in the notebooks opens a notebook of this repository, as pyproject.toml names it, that exists"
@@ -39,7 +36,6 @@ def test_every_colab_link_is_this_repository():
             for url in re.findall(r'https://colab\.research\.google\.com/github/[^)\s]+', src):
                 assert url == colab(ROOT/'nbs'/url.rsplit('/', 1)[-1]), f'{path.name}: {url}'
                 assert (ROOT/'nbs'/url.rsplit('/', 1)[-1]).exists(), url
-
 
 @pytest.mark.parametrize('path', WITH_EXERCISES, ids=[p.name for p in WITH_EXERCISES])
 def test_check_yourself_section(path):
@@ -57,7 +53,6 @@ def test_check_yourself_section(path):
         assert re.search(rf'^(def|class) {called[0][1]}\b', src, re.M), 'the checker is not given the stub above it'
         shown = ''.join(''.join(o.get('data', {}).get('text/plain', '')) for o in cell.get('outputs', []))
         assert shown == exercises.NOT_DONE, f'{path.name}: the saved output of a stub is {shown!r}'
-
 
 def test_every_checker_has_its_exercise():
     used = {m for p in WITH_EXERCISES for _, src, _ in cells(p) for m in re.findall(r'^(check_\w+)\(', src, re.M)}

@@ -455,12 +455,10 @@ WRONG = [(name, mistake, f) for name, (wrong, _) in CASES.items() for mistake, f
          for f in (fs if isinstance(fs, list) else [fs])]
 RIGHT = [(name, f) for name, (_, rights) in CASES.items() for f in rights]
 
-
 def test_every_checker_has_four_kinds_of_wrong_and_two_styles_of_right():
     assert set(CASES) == {n for n in ex.__all__ if n.startswith('check_')}
     for name, (wrong, rights) in CASES.items():
         assert sum(len(fs) if isinstance(fs, list) else 1 for fs in wrong.values()) >= 4 and len(rights) >= 2, name
-
 
 @pytest.mark.parametrize('name,mistake,f', WRONG, ids=[f'{n}-{f.__name__}' for n, _, f in WRONG])
 def test_wrong_attempt_is_named(name, mistake, f):
@@ -470,12 +468,10 @@ def test_wrong_attempt_is_named(name, mistake, f):
     if mistake == 'wrong':
         assert fb.startswith('Not yet') or any(w in fb for w in ('for two', 'did not move', 'on a second')), fb
 
-
 @pytest.mark.parametrize('name,f', RIGHT, ids=[f'{n}-{f.__name__}' for n, f in RIGHT])
 def test_right_attempt_is_accepted(name, f):
     fb = getattr(ex, name)(f)
     assert fb.ok and fb.startswith('Right: '), fb
-
 
 def test_the_hints_of_one_checker_all_differ():
     for name, (wrong, _) in CASES.items():
@@ -484,7 +480,6 @@ def test_the_hints_of_one_checker_all_differ():
             if mistake == 'wrong': continue
             said.setdefault(str(getattr(ex, name)(fs[0] if isinstance(fs, list) else fs)), mistake)
         assert len(said) == len([m for m in wrong if m != 'wrong']), (name, said)
-
 
 # --- what the messages say: the eight cases issue 18 found misjudged word for word, and the others in part ----------
 
@@ -534,17 +529,14 @@ IN_PART = [  # (what the case is, checker, attempt, how the message starts, what
      'Your code failed at `p -= lr * p.grad` in `step_in_place`: PyTorch refuses', ()),
 ]
 
-
 @pytest.mark.parametrize('case,check,f,said', WORD_FOR_WORD, ids=[c[0] for c in WORD_FOR_WORD])
 def test_message_word_for_word(case, check, f, said):
     assert check(f) == said
-
 
 @pytest.mark.parametrize('case,check,f,start,parts', IN_PART, ids=[c[0] for c in IN_PART])
 def test_message_in_part(case, check, f, start, parts):
     fb = check(f)
     assert fb.startswith(start) and all(part in fb for part in parts), fb
-
 
 def test_sizes_that_do_not_broadcast_are_named():
     fb = ex.check_rmse_distance(lambda a, b: (a - b[:5])**2)

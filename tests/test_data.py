@@ -17,7 +17,6 @@ RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'  # the raw rel
 LABELS = Path(__file__).parent/'fixtures'/'mnist'  # its two label files, as released (33 KB), so every run has them
 BUILD = 'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
 
-
 def test_layout_and_counts(full_sample):
     for (split, d), n in SAMPLE_COUNTS.items(): assert len(list((full_sample/split/d).glob('*.png'))) == n
     lines = (full_sample/'labels.csv').read_text().splitlines()
@@ -25,7 +24,6 @@ def test_layout_and_counts(full_sample):
     assert 'train/3/10.png,0' in lines and (full_sample/'train'/'3'/'10.png').exists()
     assert all(l.endswith(',1') for l in lines[1:] if '/7/' in l)
     assert sample_problems(full_sample, verify=True) == []
-
 
 # SHA-256 of each raw label file, uncompressed, as MNIST's SHA256SUMS gives it; and of the 3s (or 7s) of each raw image
 # file, in the order of their names as text (fastai's order, and the package's), worked out from the raw release
@@ -37,18 +35,15 @@ PIXELS_SHA256 = {('train', '3'): '27827b5d0311478d77b7c8941be003d6f30b4a900c17e3
                  ('valid', '7'): '9805bc09899883dda1913c99cdf3896dc246528558fe2c10bc36e4717a7589de'}
 STEMS = {'train': 'train', 'valid': 't10k'}
 
-
 def raw_idx(path:Path, magic:bytes) -> bytes:
     "The bytes of a gzipped IDX file of the MNIST release, its magic number checked"
     raw = gzip.decompress(path.read_bytes())
     assert raw[:4] == magic, path
     return raw
 
-
 def selection(split, d, labels:np.ndarray) -> np.ndarray:
     "The indices of digit `d` in `labels`, in the order of their names as text (10, 10000, 10011, ...)"
     return np.array(sorted(np.flatnonzero(labels == int(d)), key=str))
-
 
 def test_the_3s_and_7s_of_mnist_in_their_order(full_sample):
     "The package and the folder hold exactly MNIST's 3s and 7s, in fastai's order, with the pixels of the raw release"
@@ -63,7 +58,6 @@ def test_the_3s_and_7s_of_mnist_in_their_order(full_sample):
             assert hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest() == PIXELS_SHA256[(split, d)], (split, d)
             assert sorted(int(p.stem) for p in (full_sample/split/d).glob('*.png')) == sorted(idx)  # named by raw index
 
-
 @pytest.mark.skipif(not RAW.exists(), reason='needs ../shared/data/mnist')
 def test_the_digests_are_the_raw_releases():
     "The label files and the pixel digests above are those of the raw MNIST files, where they are at hand"
@@ -74,7 +68,6 @@ def test_the_digests_are_the_raw_releases():
         for d in '37':
             assert hashlib.sha256(images[selection(split, d, labels)].tobytes()).hexdigest() == PIXELS_SHA256[(split, d)]
 
-
 def test_untar_data_finds_it_offline(tmp_path, monkeypatch, small_sample):
     from fastai.data.external import URLs, untar_data, fastai_cfg
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'home'))
@@ -84,12 +77,10 @@ def test_untar_data_finds_it_offline(tmp_path, monkeypatch, small_sample):
     assert untar_data(URLs.MNIST_SAMPLE) == path  # the network guard in conftest.py would fail a download
     fastai_cfg.cache_clear()
 
-
 def test_good_copy_is_reused(copy):
     before = (copy/'labels.csv').stat().st_mtime_ns
     assert mnist_sample(copy.parent) == copy
     assert (copy/'labels.csv').stat().st_mtime_ns == before
-
 
 @pytest.mark.parametrize('damage', ['missing_png', 'empty_png', 'no_labels', 'no_folder'])
 def test_partial_or_damaged_copy_is_rebuilt(copy, capsys, damage):
@@ -104,7 +95,6 @@ def test_partial_or_damaged_copy_is_rebuilt(copy, capsys, damage):
     assert sample_problems(copy) == []
     assert not list(copy.parent.glob('.mnist_sample-*'))  # no temporary or replaced folder left behind
 
-
 def test_wrong_pixels_found_by_verify(copy, capsys):
     a, b = sorted((copy/'train'/'3').iterdir())[:2]
     shutil.copy(b, a)  # a valid PNG, but the wrong image
@@ -113,7 +103,6 @@ def test_wrong_pixels_found_by_verify(copy, capsys):
     mnist_sample(copy.parent, verify=True, progress=False)
     assert 'repaired' in capsys.readouterr().out
     assert sample_problems(copy, verify=True) == []
-
 
 def test_interrupted_write_leaves_nothing_half_built(tmp_path, monkeypatch):
     calls, real_save = itertools.count(1), Image.Image.save
@@ -124,7 +113,6 @@ def test_interrupted_write_leaves_nothing_half_built(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt): mnist_sample(tmp_path, progress=False)
     assert not (tmp_path/'mnist_sample').exists()
     assert not list(tmp_path.glob('.mnist_sample-*'))  # the temporary folder went too
-
 
 def test_killed_process_leaves_nothing_half_built(tmp_path, small_sample):
     "A SIGKILL gives no chance to clean up: the next call must still build a complete copy"
@@ -137,7 +125,6 @@ def test_killed_process_leaves_nothing_half_built(tmp_path, small_sample):
     assert list(tmp_path.glob('.mnist_sample-tmp-*'))  # what the killed run left behind
     assert sample_problems(mnist_sample(tmp_path, progress=False)) == []
     assert not list(tmp_path.glob('.mnist_sample-tmp-*'))
-
 
 def test_two_processes_at_once(tmp_path):
     "Two processes that start writing the folder at the same moment (each with 200 images per digit) both get it whole"
@@ -153,7 +140,6 @@ def test_two_processes_at_once(tmp_path):
     assert len(list(path.rglob('*.png'))) == 800 and len((path/'labels.csv').read_text().splitlines()) == 801
     assert not list(tmp_path.glob('.mnist_sample-tmp-*'))
 
-
 def _read_only(path: Path):
     "Make `path` read-only for this process's children: a read-only bind mount when root (which ignores mode bits)"
     if os.geteuid() != 0:
@@ -161,7 +147,6 @@ def _read_only(path: Path):
         return []
     if not shutil.which('unshare'): pytest.skip('needs unshare to make a read-only folder as root')
     return ['unshare', '-m', 'sh', '-c', f'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', str(path)]
-
 
 def test_read_only_data_folder(tmp_path):
     ro = tmp_path/'readonly'; ro.mkdir()
@@ -177,7 +162,6 @@ def test_read_only_data_folder(tmp_path):
     assert 'Traceback' not in r.stderr
     ro.chmod(0o755)
 
-
 @pytest.mark.parametrize('name', ['mnist_sample.npz', 'cnn.pt'])
 def test_corrupted_package_file_is_caught(tmp_path, monkeypatch, name):
     "One flipped byte in a packaged file, data or weights, is a DataError naming the file, not garbage"
@@ -190,7 +174,6 @@ def test_corrupted_package_file_is_caught(tmp_path, monkeypatch, name):
     with pytest.raises(DataError, match=f'{name} is damaged'): storage.packaged_file(name)
     if name.endswith('.npz'):
         with pytest.raises(DataError, match='is damaged'): load_sample_arrays()
-
 
 def test_checksum_list_is_what_write_sha256sums_writes(tmp_path, monkeypatch):
     "SHA256SUMS lists every file that ships, as `sha256sum -c` reads it; hidden files and folders are not listed"

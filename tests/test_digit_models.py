@@ -17,13 +17,11 @@ from mnist37.storage import assets_dir
 
 TEN = ('linear10', 'cnn10')
 
-
 @pytest.fixture(scope='module')
 def test_set():
     "The 10,000 test images as floats from 0 to 1, `(n, 28, 28)`, and their digits"
     _, _, x, y = load_mnist_arrays()
     return x.astype(np.float32) / 255, y.astype(np.int64)
-
 
 @pytest.mark.parametrize('kind', TEN)
 def test_packaged_graph_is_the_packaged_weights_exported(kind, tmp_path):
@@ -32,7 +30,6 @@ def test_packaged_graph_is_the_packaged_weights_exported(kind, tmp_path):
     xb = np.random.default_rng(0).random((64, 28, 28), dtype=np.float32)
     np.testing.assert_allclose(packaged_onnx(kind).scores(xb), fresh.scores(xb), rtol=0, atol=1e-5)
 
-
 @pytest.mark.parametrize('kind', TEN)
 def test_graph_and_weights_agree_on_real_digits(kind, test_set):
     "A thousand test digits: the same ten probabilities from onnxruntime as from PyTorch, to 1e-5"
@@ -40,7 +37,6 @@ def test_graph_and_weights_agree_on_real_digits(kind, test_set):
     (labels, onnx), (labels_pt, torch_) = class_probs(kind, x), class_probs(packaged_model(kind), x)
     assert labels == labels_pt == [str(d) for d in range(10)]
     np.testing.assert_allclose(onnx, torch_, rtol=0, atol=1e-5)
-
 
 def test_shipped_models_reach_the_chapters_numbers(test_set):
     "The numbers chapter 11 quotes: cnn10 at least 0.993 on the 10,000 test digits (through ONNX, as predict runs it)"
@@ -51,13 +47,11 @@ def test_shipped_models_reach_the_chapters_numbers(test_set):
     pt = (digit_scores(packaged_model('cnn10'), test_x).argmax(1) == test_y).float().mean().item()
     assert abs(pt - accs['cnn10']) <= 2e-4, (pt, accs)
 
-
 def test_recipe_is_seeded():
     "The same seed gives the same weights, and another seed other weights (one epoch of the linear recipe, a few seconds)"
     torch.set_num_threads(1)
     a, b, c = (train_linear10(epochs=1, seed=s).model.weight for s in (42, 42, 7))
     assert torch.equal(a, b) and not torch.equal(a, c)
-
 
 def test_ten_digit_weights_are_not_taken_for_the_3_or_7_kinds(tmp_path):
     "Each family's files are refused as the other's, in one line that says why"
@@ -69,7 +63,6 @@ def test_ten_digit_weights_are_not_taken_for_the_3_or_7_kinds(tmp_path):
     assert type(load_weights(packaged_weights('linear10'))) is torch.nn.Linear  # the kind worked out from the shapes
     with pytest.raises(WeightsError, match='scores all 10 digits, not 3 against 7'): prob_3('cnn10', np.zeros((1, 28, 28)))
 
-
 @pytest.fixture(scope='module')
 def digit_pngs(tmp_path_factory):
     "One test image of each digit, as PNG files named by their digit"
@@ -79,7 +72,6 @@ def digit_pngs(tmp_path_factory):
         Image.fromarray(x[np.flatnonzero(y == d)[0]]).save(folder/f'{d}.png')
     return folder
 
-
 def test_api_answers_any_digit(digit_pngs):
     "predict, and iter_predictions with runners-up, for every digit: right, and the likeliest first"
     files = [digit_pngs/f'{d}.png' for d in range(10)]
@@ -88,7 +80,6 @@ def test_api_answers_any_digit(digit_pngs):
         assert [p.label for p in ranked][0] == str(d) and len({p.label for p in ranked}) == 3
         assert all(a.prob >= b.prob for a, b in zip(ranked, ranked[1:])) and sum(p.prob for p in ranked) <= 1 + 1e-9
     with pytest.raises(ValueError, match='top must be a whole number'): iter_predictions(files, 'cnn10', top=0)
-
 
 def test_predict_command_with_cnn10_and_top(digit_pngs):
     "`mnist37 predict --model cnn10 --top 3`: one line per picture, the digit first, then two runners-up"
@@ -104,7 +95,6 @@ def test_predict_command_with_cnn10_and_top(digit_pngs):
         assert probs == sorted(probs, reverse=True), line
     default = run('predict', '3.png', '7.png', cwd=digit_pngs)  # existing users: the 3-or-7 CNN, as before
     assert [l.split(' (')[0] for l in default.stdout.splitlines()] == ['3.png: 3', '7.png: 7'], default.stdout
-
 
 @pytest.mark.parametrize('args,message', [
     (['--model', 'cnn', '--weights', str(assets_dir()/'cnn10.onnx')], 'not 2 float scores per image as a cnn model does'),

@@ -128,7 +128,6 @@ def test_an_answer_written_in_is_caught_on_the_second_example():
     def ce_for_4_images_only(s, t): return ce(s, t) if len(t) == 4 else ce(s, t) * 2
     assert ex.check_cross_entropy(ce_for_4_images_only).startswith('Right on the first example')
 
-
 def test_messages_say_what_the_numbers_suggest():
     fb = ex.check_cross_entropy(lambda s, t: ce(s, t) + 1)
     assert fb.startswith("Not yet: on the checker's example your code gave") and 'and the answer is' in fb, fb

@@ -14,7 +14,6 @@ from mnist37 import exercises as ex, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
 def solutions() -> dict:
     "The functions and classes the solutions notebook defines (its imports and definitions, none of its checks)"
     ns = {}
@@ -51,22 +50,18 @@ EXERCISES = {
     'check_one_cycle': ('my_one_cycle', stub), 'check_per_class_accuracy': ('my_per_class_accuracy', stub),
 }
 
-
 def test_every_checker_is_tested():
     assert {n for n in ex.__all__ if n.startswith('check_')} == set(EXERCISES)
-
 
 @pytest.mark.parametrize('name', EXERCISES)
 def test_solution_passes(name):
     fb = getattr(ex, name)(SOL[EXERCISES[name][0]])
     assert fb.ok and fb.startswith('Right: '), fb
 
-
 @pytest.mark.parametrize('name', EXERCISES)
 def test_stub_is_not_done_yet(name):
     fb = getattr(ex, name)(EXERCISES[name][1])
     assert (fb.ok, fb.mistake, str(fb)) == (False, 'not done', ex.NOT_DONE)
-
 
 def test_any_attempt_gets_a_sentence_never_a_traceback():
     "Attempts that return nonsense, raise, or take the wrong arguments all get one sentence back"
@@ -82,20 +77,17 @@ def test_any_attempt_gets_a_sentence_never_a_traceback():
     assert fb == 'Give the checker your function (or class) itself, `check_mnist_loss(my_function)`, not what it ' \
                  'returns: here it got 0.5.', fb
 
-
 def test_generic_answer_says_what_was_expected():
     fb = ex.check_mnist_loss(lambda p, t: torch.tensor(0.25))
     assert fb.mistake == 'wrong'
     assert fb == "Not yet: on the checker's example your code gave 0.25, and the answer is 0.4908."  # the mean of
     # 0.119, 0.269, 0.622 and 0.953
 
-
 def test_conv_sizes_are_pytorchs():
     "The checker's truth is PyTorch's own convolution, and the solution's formula agrees on every setting tried"
     for n, k, s, p in ex._CONV_CASES:
         width = nn.Conv2d(1, 1, k, stride=s, padding=p)(torch.zeros(1, 1, n, n)).shape[-1]
         assert width == SOL['my_conv_out_size'](n, k, s, p)
-
 
 def test_learner_check_compares_with_fastai():
     "A Learner whose steps, order and loaders are all right but whose metric is not is told how far it is off"
@@ -108,11 +100,9 @@ def test_learner_check_compares_with_fastai():
         def fit(self, epochs, lr): return super().fit(epochs, lr/10)
     assert ex.check_learner(Slow).mistake == 'lr ignored'
 
-
 def test_sliders_fall_back_to_the_picture_outside_jupyter():
     assert not widgets.can_show_sliders()
     assert widgets.interact_or_show(lambda lr: 'slider', lambda: 'picture', lr=(0.1, 1.)) == 'picture'
-
 
 def test_each_checker_says_what_to_write():
     "A function's checker opens with the call it makes, `Check `f(a, b)``: the parameters of the solution, in order"
@@ -121,7 +111,6 @@ def test_each_checker_says_what_to_write():
         if inspect.isclass(sol): assert list(inspect.signature(f).parameters)[0] in ('opt_cls', 'learner_cls'); continue
         shown = re.match(r'Check `f\(([^)]*)\)`', inspect.getdoc(f) or '')
         assert shown and shown[1].split(', ') == list(inspect.signature(sol).parameters), (name, inspect.getdoc(f))
-
 
 SCRIPT = """from mnist37.exercises import check_conv_out_size
 def my_conv_out_size(n, k, stride, padding): return (n + 2*padding - k)//stride + 1
@@ -135,7 +124,6 @@ def _python(*args, stdin=None):
     return subprocess.run([sys.executable, *args], input=stdin, capture_output=True, text=True, timeout=300, env=env,
                           cwd=ROOT)
 
-
 def test_a_checker_speaks_in_a_script(tmp_path):
     "Run as a script, a checker prints its sentence, once, and still returns it"
     (tmp_path/'mine.py').write_text(SCRIPT)
@@ -145,13 +133,11 @@ def test_a_checker_speaks_in_a_script(tmp_path):
                                         'Every answer is one short: the kernel fits once at the start, and then once '
                                         'more for every `stride` pixels it can move, so add 1.']
 
-
 def test_a_checker_speaks_once_at_the_prompt():
     "At the `>>>` prompt Python shows what a call returns, so the checker does not print it a second time"
     done = _python('-i', '-q', stdin=SCRIPT)
     assert done.stdout.count('Right: the widths PyTorch gives') == 0, done.stdout  # assigned to fb: nothing shown
     assert done.stdout.count('Every answer is one short') == 1, done.stdout
-
 
 def test_a_checker_stays_quiet_where_ipython_shows_what_it_returns(capsys):
     from IPython.core.interactiveshell import InteractiveShell

@@ -23,7 +23,6 @@ import mnist37.inference as inference
 import mnist37.models
 import mnist37.storage as storage
 
-
 # --- the data folder ---------------------------------------------------------------------------------------------------
 
 def test_folder_gets_the_usual_permissions(tmp_path, small_sample):
@@ -31,7 +30,6 @@ def test_folder_gets_the_usual_permissions(tmp_path, small_sample):
     path = mnist_sample(tmp_path, progress=False)
     want = 0o777 & ~storage.current_umask()
     assert stat.S_IMODE(path.stat().st_mode) == want and stat.S_IMODE((path/'train').stat().st_mode) == want
-
 
 @pytest.mark.parametrize('damage', ['labels_flipped', 'labels_garbage'])
 def test_labels_csv_contents_are_checked(copy, damage):
@@ -45,7 +43,6 @@ def test_labels_csv_contents_are_checked(copy, damage):
     mnist_sample(copy.parent, progress=False)
     assert sample_problems(copy) == []
 
-
 def test_data_says_what_it_checked_and_keeps_logs_clean(tmp_path):
     "It said 'every pixel checked' right after writing a copy it never read back, and wrote its progress bar into logs"
     r = run('data', '--data-dir', tmp_path/'fastai', cmd=SMALL_CMD)  # stdout is a pipe here, as when it goes to a log
@@ -58,7 +55,6 @@ def test_data_says_what_it_checked_and_keeps_logs_clean(tmp_path):
     r = run('data', '-q', '--data-dir', tmp_path/'fastai', cmd=SMALL_CMD)
     assert r.returncode == 0 and r.stdout == '' and r.stderr == ''
 
-
 def test_stale_leftovers_are_removed(tmp_path, small_sample):
     "A killed build's folder stayed forever when it was read-only, or when a file stood where a folder was expected"
     old = tmp_path/'.mnist_sample-old-123'; (old/'train').mkdir(parents=True); (old/'train'/'1.png').write_bytes(b'x')
@@ -66,7 +62,6 @@ def test_stale_leftovers_are_removed(tmp_path, small_sample):
     (tmp_path/'.mnist_sample-tmp-abc').write_text('a file, not a folder')
     mnist_sample(tmp_path, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ['.mnist_sample.lock', 'mnist_sample']
-
 
 @pytest.mark.parametrize('home', ['file', 'readonly'])
 def test_errors_name_the_real_folder(tmp_path, home, monkeypatch, capfd):
@@ -82,7 +77,6 @@ def test_errors_name_the_real_folder(tmp_path, home, monkeypatch, capfd):
     with pytest.raises(DataError, match=re.escape(str(h))): mnist_sample()
     assert capfd.readouterr() == ('', '')
 
-
 def test_damaged_checksum_list(tmp_path, monkeypatch):
     "An empty or damaged SHA256SUMS raised IndexError"
     shutil.copytree(storage.assets_dir(), tmp_path/'assets')
@@ -90,7 +84,6 @@ def test_damaged_checksum_list(tmp_path, monkeypatch):
     for text in ['', 'not a checksum line\n']:
         (tmp_path/'assets'/'SHA256SUMS').write_text(text)
         with pytest.raises(DataError, match='SHA256SUMS'): packaged_file('mnist_sample.npz')
-
 
 def test_damaged_package_during_train_is_one_line(tmp_path, monkeypatch, capsys):
     "A damaged package made train and reproduce print a full traceback"
@@ -101,7 +94,6 @@ def test_damaged_package_during_train_is_one_line(tmp_path, monkeypatch, capsys)
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith('mnist37: error: ') and 'is damaged' in err[0] and not (tmp_path/'w.pt').exists()
 
-
 # --- writing files -----------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope='module')
@@ -110,7 +102,6 @@ def good_weights(tmp_path_factory):
     p = tmp_path_factory.mktemp('prev')/'prev.pt'
     save_weights(new_model('linear'), p)
     return p
-
 
 def test_a_write_that_fails_half_way_keeps_the_previous_file(good_weights, tmp_path):
     "train --out opened the target with truncation: a full disk left 0 or 2,048 bytes where a good model was"
@@ -125,7 +116,6 @@ def test_a_write_that_fails_half_way_keeps_the_previous_file(good_weights, tmp_p
     assert 'cannot write' in one_line_error(r)
     assert prev.read_bytes() == good_weights.read_bytes() and sorted(p.name for p in tmp_path.iterdir()) == ['prev.pt']
 
-
 def test_a_kill_during_a_write_keeps_the_previous_file(good_weights, tmp_path):
     "Killed half way through writing, the target is still the old file"
     prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
@@ -135,7 +125,6 @@ def test_a_kill_during_a_write_keeps_the_previous_file(good_weights, tmp_path):
     assert p.stdout.readline() == 'writing\n'
     p.kill(); p.wait()
     assert prev.read_bytes() == good_weights.read_bytes()
-
 
 @pytest.mark.parametrize('where', ['readonly', 'folder', 'fifo'])
 def test_train_checks_where_it_will_write_before_training(tmp_path, where):
@@ -150,12 +139,10 @@ def test_train_checks_where_it_will_write_before_training(tmp_path, where):
     assert str(out) in line and 'training' not in r.stdout, r.stdout  # refused before any training started
     if where == 'fifo': assert stat.S_ISFIFO(os.stat(out).st_mode)  # and it is still what it was
 
-
 def test_reproduce_checks_its_folder_before_training(tmp_path):
     (tmp_path/'results').write_text('a file where the folder should go')
     r = run('reproduce', '--out', tmp_path/'results')
     assert str(tmp_path/'results') in one_line_error(r) and r.stdout == ''
-
 
 # --- pictures ----------------------------------------------------------------------------------------------------------
 
@@ -165,11 +152,9 @@ class _ManyPages(Image.Image):
     @property
     def n_frames(self): raise AssertionError('counted every frame of a many-page file')
 
-
 def test_multi_page_files_are_refused_without_counting_pages():
     "Counting pages with n_frames kept predict busy for minutes on a small TIFF with 100,000 pages"
     with pytest.raises(ImageError, match='animated or multi-page'): read_image(_ManyPages())
-
 
 PEAK_MB = 'int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) // 1024'
 # VmHWM, not getrusage: ru_maxrss carries over the parent's peak through fork and exec
@@ -180,7 +165,6 @@ def _peak_rss_mb(code, *args):
     r = subprocess.run([sys.executable, '-c', full, *map(str, args)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return r.stdout.split()
-
 
 @pytest.mark.parametrize('kind', ['16bit', 'rgba'])
 def test_big_pictures_stay_within_the_memory_budget(tmp_path, kind):
@@ -194,7 +178,6 @@ def test_big_pictures_stay_within_the_memory_budget(tmp_path, kind):
     out, mb = _peak_rss_mb('from mnist37.images import preprocess; x = preprocess(sys.argv[1]); print(round(float(x.sum())))', path)
     assert int(mb) < 1000 and float(out) > 10, (out, mb)  # read, within 1 GB
 
-
 def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     "A 300 MB text chunk in a PNG cost 2.27 GB: files above the size limit are refused unread"
     path = tmp_path/'chatty.png'
@@ -205,13 +188,11 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     path.write_bytes(png[:33] + chunk + png[33:])  # after the IHDR chunk
     with pytest.raises(ImageError, match='larger than'): preprocess(path)
 
-
 def test_formats_that_run_programs_are_refused_by_name(tmp_path):
     "PostScript would run Ghostscript on untrusted input wherever Ghostscript is installed"
     path = tmp_path/'digit.eps'
     path.write_bytes(b'%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\nshowpage\n')
     with pytest.raises(ImageError, match='EPS pictures are not accepted'): preprocess(path)
-
 
 @pytest.mark.parametrize('kind', ['zero', 'fifo', 'loop'])
 def test_odd_files_get_the_right_reason_in_bounded_time(tmp_path, kind):
@@ -223,12 +204,10 @@ def test_odd_files_get_the_right_reason_in_bounded_time(tmp_path, kind):
     r = run('predict', path, timeout=120)
     assert r.returncode == 2 and r.stderr.splitlines() == [f'{path}: error: {why}'] and r.stdout == '', r.stderr
 
-
 def test_a_pipe_is_read(photo):
     "predict <(cat photo.png): a pipe is read, up to the size limit"
     r = subprocess.run(['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")', str(photo)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and re.fullmatch(rf'/dev/fd/\d+: 7 \({predict(photo).prob:.3f}\)\n', r.stdout), r.stdout + r.stderr
-
 
 # --- weights -----------------------------------------------------------------------------------------------------------
 
@@ -236,7 +215,6 @@ def test_a_fifo_as_weights_does_not_hang(tmp_path, photo):
     os.mkfifo(tmp_path/'w.pt')
     r = run('predict', '--weights', tmp_path/'w.pt', photo, timeout=120)
     assert 'not a regular file' in one_line_error(r)
-
 
 BAD_WEIGHTS = {'sparse': (lambda w: w.to_sparse(), 'not plain'), 'nan': (lambda w: torch.full_like(w, float('nan')), 'NaN or infinite'),
                **{t: (lambda w, t=t: (w * 100).to(getattr(torch, t)), f'weight holds {t} numbers, where a linear model has floating')
@@ -251,7 +229,6 @@ def test_weights_a_model_cannot_hold_are_refused(tmp_path, bad):
     torch.save({**sd, 'weight': change(sd['weight'])}, tmp_path/'w.pt')
     with pytest.raises(WeightsError, match=msg): load_weights(tmp_path/'w.pt')
 
-
 def test_a_weights_file_that_inflates_is_refused(tmp_path):
     "A 1.9 MB file that inflates to 2 GB cost 2.7 GB of memory before it was rejected"
     bomb = tmp_path/'bomb.pt'
@@ -261,7 +238,6 @@ def test_a_weights_file_that_inflates_is_refused(tmp_path):
             for _ in range(200): f.write(bytes(1 << 20))  # 200 MB of zeros, a few hundred KB compressed
     assert bomb.stat().st_size < 1_000_000
     with pytest.raises(WeightsError, match='too large'): load_weights(bomb)
-
 
 def test_training_that_diverges_saves_nothing(tmp_path, good_weights, monkeypatch, capsys):
     "--lr nan saved NaN weights and reported success; training that diverges must not replace a good model either"
@@ -274,7 +250,6 @@ def test_training_that_diverges_saves_nothing(tmp_path, good_weights, monkeypatc
     assert cli.main(['train', '--model', 'linear', '-q', '--out', str(prev)]) == 2
     assert 'NaN' in capsys.readouterr().err and prev.read_bytes() == good_weights.read_bytes()
 
-
 # --- the command line in ordinary Unix use -----------------------------------------------------------------------------
 
 @pytest.fixture(scope='module')
@@ -284,19 +259,16 @@ def many(tmp_path_factory):
     for i in range(600): synthetic_photo('37'[i % 2], (40, 40), 0.8, seed=i).save(d/f'{i:04}.png')
     return sorted(d.iterdir())
 
-
 def test_output_into_a_closed_pipe(many):
     "predict *.png | head -1 died with a BrokenPipeError traceback"
     r = subprocess.run(['bash', '-c', 'set -o pipefail; "$@" | head -1', 'sh', *CMD, 'predict', *map(str, many)],
                        capture_output=True, text=True, timeout=300)
     assert len(r.stdout.splitlines()) == 1 and 'Traceback' not in r.stderr and r.stderr == '', r.stderr
 
-
 def test_output_onto_a_full_disk(photo):
     "predict > /dev/full gave an OSError traceback"
     with open('/dev/full', 'w') as full: r = subprocess.run([*CMD, 'predict', str(photo)], stdout=full, stderr=subprocess.PIPE, text=True)
     assert 'No space left' in one_line_error(r)
-
 
 @pytest.mark.parametrize('name, env', [(b'caf\xe9.png', {}), ('café.png', {'PYTHONIOENCODING': 'ascii'}),
                                        ('two\nlines.png', {})])
@@ -308,7 +280,6 @@ def test_any_file_name_is_one_line_of_output(tmp_path, photo, name, env):
     r = run('predict', path, photo, env=env, text=False)
     out = r.stdout.decode('ascii' if env else 'utf-8')
     assert r.returncode == 0 and len(out.splitlines()) == 2 and out.splitlines()[1].startswith(str(photo)), out
-
 
 def test_results_stream_and_memory_stays_flat(many):
     "20,000 files took 1.9 GB and printed nothing until the end, so Ctrl-C lost every result"
@@ -325,13 +296,11 @@ def test_results_stream_and_memory_stays_flat(many):
     assert first.startswith(str(many[0])) and p.returncode == 130 and err.strip() == 'mnist37: error: interrupted', err
     assert all(l.endswith(')') for l in (first + rest).splitlines())  # what was done was printed, line by line
 
-
 @pytest.mark.parametrize('args, msg', [((), 'mnist37 --help'), (('fly',), 'mnist37 --help'),
                                        (('predict',), 'mnist37 predict --help'), (('train', '--model', 'resnet'), 'invalid choice')])
 def test_usage_mistakes_exit_1(args, msg):
     "A mistake in the command itself is one line too, pointing at the help, with exit status 1"
     assert msg in one_line_error(run(*args), status=1)
-
 
 # Issue 15: the data folder and the command line ------------------------------------------------------------------------
 
@@ -352,14 +321,12 @@ def test_repair_keeps_the_users_files_at_every_depth(copy, capsys):
     assert f'rewrote train/3/{first.name}' in capsys.readouterr().out  # and it says which of its own it replaced
     assert sorted(p.name for p in copy.parent.iterdir()) == ['.mnist_sample.lock', 'mnist_sample']
 
-
 def test_repair_stops_at_a_folder_of_the_users_where_a_file_of_ours_belongs(copy):
     "Something that is neither one of our files nor a link, where one of ours belongs, is named, and nothing is deleted"
     victim = sorted((copy/'valid'/'3').iterdir())[0]
     victim.unlink(); victim.mkdir(); (victim/'kept.txt').write_text('mine')
     with pytest.raises(DataError, match=f'{victim.name} is a folder.*move it out of the way'): mnist_sample(copy.parent, progress=False)
     assert (victim/'kept.txt').read_text() == 'mine'
-
 
 def test_links_in_the_data_folder_are_never_followed(copy, tmp_path):
     "A link inside the folder made the repair chmod its target (a user's folder became drwx------)"
@@ -379,17 +346,14 @@ def test_links_in_the_data_folder_are_never_followed(copy, tmp_path):
     assert (copy/'train'/'link').is_symlink() and not old.exists()
     assert (mine/'keep.txt').read_text() == 'mine' and theirs.read_bytes() == b'not ours' and len(list((mine/'7').iterdir())) == 6
 
-
 def test_train_refuses_an_out_that_is_not_a_weights_file(tmp_path):
     "--out m.onnx wrote the weights to m.onnx, overwrote them with the graph, and failed after the whole training"
     r = run('train', '--model', 'linear', '--out', tmp_path/'m.onnx')
     assert 'does not end in .pt' in one_line_error(r, status=1) and r.stdout == '' and list(tmp_path.iterdir()) == []
 
-
 def _untrained(kind, **kw):
     "What train_model returns, without the training: these tests are about what happens to the files"
     return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
-
 
 def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys):
     "A failure between the two files left a new .pt beside an old .onnx, and the message named only the .onnx"
@@ -413,7 +377,6 @@ def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys)
     assert load_weights(prev, 'linear') is not None and graph.read_bytes()[:2] != b'it'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['.prev.pt.notes.txt', 'prev.onnx', 'prev.pt']  # stale temps gone
 
-
 @pytest.mark.parametrize('args, msg', [(['--epochs', '0'], 'at least 1'), (['--epochs', '-1'], 'at least 1'),
                                        (['--lr', '0'], 'greater than 0'), (['--lr', 'nan'], 'greater than 0'),
                                        (['--lr', 'inf'], 'greater than 0'), (['--lr', '1e300'], 'too large'),
@@ -426,7 +389,6 @@ def test_every_number_is_checked_before_training(tmp_path, args, msg):
     r = run('train', '--model', 'linear', *args, '--out', tmp_path/'w.pt')
     assert msg in one_line_error(r, status=1) and r.stdout == '' and not (tmp_path/'w.pt').exists()
 
-
 def test_a_closed_stdout_is_not_a_traceback(photo, tmp_path):
     "mnist37 ... >&- died with AttributeError at start-up, --help included"
     def closed(*args, python=False):
@@ -438,14 +400,12 @@ def test_a_closed_stdout_is_not_a_traceback(photo, tmp_path):
     r = closed(*SMALL_CMD[1:], 'data', '-q', '--data-dir', tmp_path/'new', python=True)  # prints nothing, so it simply works
     assert r.returncode == 0 and r.stderr == '' and (tmp_path/'new'/'mnist_sample'/'labels.csv').is_file(), r.stderr
 
-
 def test_a_closed_stderr_does_not_send_errors_to_stdout(tmp_path):
     "With 2>&- the error line went to stdout, into whatever reads the results"
     (tmp_path/'file').write_text('not a folder')
     r = subprocess.run(['bash', '-c', '"$@" 2>&-', 'sh', *CMD, 'data', '--data-dir', str(tmp_path/'file')],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stdout == '', r.stdout
-
 
 def test_names_in_error_lines_are_escaped(tmp_path):
     "A name with a newline forged a second line of stderr, and an escape sequence reached the terminal"
@@ -455,7 +415,6 @@ def test_names_in_error_lines_are_escaped(tmp_path):
     assert str(tmp_path/'a\\nb\\x1b[2J') in line and '\x1b' not in line
     line = one_line_error(run('train', '--out', tmp_path/'w\n.onnx'), status=1)  # argparse's own lines too
     assert 'w\\n.onnx' in line
-
 
 def test_data_says_what_it_found_and_what_it_repaired(tmp_path, small_sample, capsys):
     "A file given as --data-dir was 'File exists ... or pass data_dir='; a repair said 'rewriting', then 'is complete'"
@@ -482,7 +441,6 @@ def onnx_graph(nodes, inits=(), out_shape=('n', 1), out_type=None, in_shape=('n'
                               list(inits))
     return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 20)], ir_version=10)
 
-
 def linear_graph(weight, bias=0., batch='n'):
     "images -> Reshape (n, 784) -> Gemm with `weight` (1, 784): the linear model's own graph, with any weights"
     from onnx import helper, numpy_helper
@@ -492,12 +450,10 @@ def linear_graph(weight, bias=0., batch='n'):
     nodes = [helper.make_node('Reshape', ['images', 'shape'], ['flat']), helper.make_node('Gemm', ['flat', 'w', 'b'], ['scores'], transB=1)]
     return onnx_graph(nodes, inits, (batch, 1), in_shape=(batch, 28, 28))
 
-
 def save_onnx(model, path):
     import onnx
     onnx.save(model, str(path))
     return path
-
 
 def test_onnx_external_data_is_refused(tmp_path, photo):
     "An .onnx file could read any file beside it through ONNX external data: the answer changed with secret.txt's bytes"
@@ -511,7 +467,6 @@ def test_onnx_external_data_is_refused(tmp_path, photo):
     save_onnx(model, tmp_path/'m.onnx')
     line = one_line_error(run('predict', '--weights', tmp_path/'m.onnx', photo))
     assert 'external data' in line and str(tmp_path/'m.onnx') in line, line
-
 
 def loop_graph(trips=10**12):
     "A graph that adds 1 to a number 10^12 times before it gives a score: it never finishes"
@@ -529,7 +484,6 @@ def loop_graph(trips=10**12):
                                     numpy_helper.from_array(np.array(True), 'yes')])
     return model
 
-
 def tile_graph(copies):
     "A graph of a few hundred bytes that repeats the picture `copies` times (3 KB of memory each), then sums it to one score"
     from onnx import helper, numpy_helper
@@ -539,7 +493,6 @@ def tile_graph(copies):
              helper.make_node('ReduceSum', ['many', 'axes'], ['scores'], keepdims=1)]
     return onnx_graph(nodes, inits)
 
-
 @pytest.mark.parametrize('graph', ['loop', 'tile'])
 def test_onnx_operators_the_models_do_not_need_are_refused(tmp_path, graph):
     "A Loop of 10^12 ran until killed; a 4 KB Tile graph allocated 4 GB: both are refused before onnxruntime sees them"
@@ -547,10 +500,8 @@ def test_onnx_operators_the_models_do_not_need_are_refused(tmp_path, graph):
     with pytest.raises(WeightsError, match='Loop' if graph == 'loop' else 'Tile') as e: OnnxModel(path)
     assert 'operator' in str(e.value) and '\n' not in str(e.value)
 
-
 # Past the file rules, what stays is the memory cap and Ctrl-C: the two tests below let any graph past them on purpose
 ALLOW = 'import sys, mnist37.inference as inf\ninf.onnx_operators = lambda *args: set()\n'
-
 
 def test_onnx_memory_is_capped(tmp_path):
     "A graph that asks for 1.2 GB (or 40 GB) got it, or died with a traceback; now it stops at the cap, in one line"
@@ -560,7 +511,6 @@ def test_onnx_memory_is_capped(tmp_path):
             'except WeightsError as e: print("WeightsError", e)')
     *out, mb = _peak_rss_mb(code, path)
     assert out[0] == 'WeightsError' and 'memory' in ' '.join(out) and int(mb) < 900, (out, mb)
-
 
 def test_ctrl_c_stops_an_onnx_run(tmp_path, photo):
     "Ctrl-C did nothing while onnxruntime ran a graph: a Loop of 10^12 had to be killed"
@@ -578,7 +528,6 @@ def test_ctrl_c_stops_an_onnx_run(tmp_path, photo):
     finally: p.kill()
     assert p.returncode == 130 and err.strip() == 'mnist37: error: interrupted', (p.returncode, err)
 
-
 def lettered(orientation, fmt, path):
     "An upright picture of an F (no turn or flip of it looks the same), stored turned as `orientation` says, with the tag"
     F = np.full((40, 30), 255, np.uint8)
@@ -594,7 +543,6 @@ def lettered(orientation, fmt, path):
     im.save(path, fmt, exif=exif.tobytes(), **kw)
     return F / 255
 
-
 @pytest.mark.parametrize('fmt', ['JPEG', 'PNG', 'WEBP', 'TIFF'])
 def test_orientation_is_applied_exactly_once(tmp_path, fmt):
     """A phone's JPEG with an EXIF orientation was read sideways, and a 3 was called a 7; then Pillow turned a TIFF upright
@@ -608,7 +556,6 @@ def test_orientation_is_applied_exactly_once(tmp_path, fmt):
         seen = read_image(path)
         assert seen.shape == want.shape and np.abs(seen - want).mean() < 0.03, (fmt, o, seen.shape)
 
-
 def test_non_finite_scores_are_refused_per_picture(tmp_path, photo):
     "A graph whose scores were NaN printed '7 (nan)' and exited 0; infinite scores printed '3 (1.000)'"
     nan = save_onnx(linear_graph(np.full(784, np.nan)), tmp_path/'nan.onnx')
@@ -618,12 +565,10 @@ def test_non_finite_scores_are_refused_per_picture(tmp_path, photo):
     inf = OnnxModel(save_onnx(linear_graph(np.full(784, 3e38)), tmp_path/'inf.onnx'))
     assert all(isinstance(res, ImageError) and 'NaN or infinite' in str(res) for res in predict_batch([photo] * 3, inf))
 
-
 def png_with_chunk(photo, kind, data):
     "`photo`'s PNG bytes with one more chunk after the header"
     png = photo.read_bytes()
     return png[:33] + struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data)) + png[33:]
-
 
 def test_chunks_that_inflate_too_far_are_one_line_each(tmp_path, photo):
     "zTXt, iTXt and iCCP chunks that inflate past PIL's limit raised ValueError and ended the batch with nothing printed"
@@ -635,7 +580,6 @@ def test_chunks_that_inflate_too_far_are_one_line_each(tmp_path, photo):
     assert isinstance(res[0], Prediction) and isinstance(res[-1], Prediction), res
     assert all(isinstance(r, ImageError) and r.name == str(p) and 'too large' in r.problem for r, p in zip(res[1:-1], bad)), res
 
-
 def test_any_exception_from_one_picture_is_its_line(monkeypatch, photo):
     "Whatever a reader of pictures raises (here a made-up RuntimeError) is that picture's line, and the batch goes on"
     real = inference.preprocess
@@ -643,7 +587,6 @@ def test_any_exception_from_one_picture_is_its_line(monkeypatch, photo):
     monkeypatch.setattr(inference, 'preprocess', flaky)
     res = inference.predict_batch([photo, 'odd', photo])
     assert res[0].label == res[2].label == '7' and isinstance(res[1], ImageError) and 'a reader went wrong' in str(res[1])
-
 
 def test_onnx_graph_shapes_and_types(tmp_path, photo):
     "A fixed batch size, an output shape that lies and a string output were tracebacks at run time"
@@ -661,7 +604,6 @@ def test_onnx_graph_shapes_and_types(tmp_path, photo):
                          [numpy_helper.from_array(np.array([-1, 784], np.int64), 'shape')], ('n', 784), TensorProto.STRING)
     with pytest.raises(WeightsError): predict_batch([photo], OnnxModel(save_onnx(strings, tmp_path/'strings.onnx')))
 
-
 def test_onnx_file_names_and_kinds(tmp_path, photo):
     "An upper-case .ONNX was loaded as PyTorch weights; --model linear with a CNN's graph was ignored; the reason was cut"
     from onnx import helper
@@ -675,7 +617,6 @@ def test_onnx_file_names_and_kinds(tmp_path, photo):
     bad = linear_graph(np.zeros(784)); bad.graph.node[1].attribute.append(helper.make_attribute('nonsense', 1))
     with pytest.raises(WeightsError) as e: OnnxModel(save_onnx(bad, long/'bad.onnx'))
     assert 'nonsense' in str(e.value), e.value  # onnxruntime's reason, not cut off after the long path
-
 
 @pytest.mark.parametrize('case', ['LAB', 'La', '0x0', 'bfloat16', 'meta', 'sparse', 'nan to_mnist', 'model None',
                                   'bs 0', 'huge array'])

@@ -16,13 +16,11 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.xdist_group('install')  # one wheel for the module, built once on one worker
 
-
 def requirements(meta, extras=()) -> list:
     "The requirements in `meta` (a distribution's metadata) that apply here with `extras` asked for"
     envs = [{'extra': e} for e in extras] or [{'extra': ''}]
     return [r for r in map(Requirement, meta.get_all('Requires-Dist') or [])
             if r.marker is None or any(r.marker.evaluate(env) for env in envs)]
-
 
 def closure(wheel_meta, extras=(), also=()) -> dict:
     "Every distribution pip would install with the wheel and `extras` (and the packages `also`), as `{name: Distribution}`"
@@ -41,11 +39,9 @@ def closure(wheel_meta, extras=(), also=()) -> dict:
         todo += [(r.name, r.extras) for r in requirements(meta, ex)]
     return out
 
-
 def size(dists) -> int:
     "Bytes on disk of the files each distribution installed"
     return sum(p.stat().st_size for d in dists.values() for f in d.files or [] if (p := Path(d.locate_file(f))).is_file())
-
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory) -> Path:
@@ -58,11 +54,9 @@ def wheel(tmp_path_factory) -> Path:
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return next(out.glob('mnist37-*.whl'))
 
-
 def wheel_metadata(wheel:Path):
     with zipfile.ZipFile(wheel) as z:
         return email.message_from_bytes(z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))))
-
 
 def fresh_env(path:Path, wheel:Path, extras=(), also=()) -> tuple:
     "A new virtual environment at `path` with the wheel and what it needs with `extras`: its python and the closure"
@@ -78,7 +72,6 @@ def fresh_env(path:Path, wheel:Path, extras=(), also=()) -> tuple:
             if not (site/top).exists(): (site/top).symlink_to(d.locate_file(top))
     return path/'bin'/'python', dists
 
-
 def test_wheel_ships_every_packaged_file(wheel):
     "The wheel holds SHA256SUMS and every file it lists (the data, the weights, the graphs), byte for byte"
     sums = dict(reversed(l.split('  ')) for l in (ROOT/'mnist37'/'assets'/'SHA256SUMS').read_text().splitlines())
@@ -86,7 +79,6 @@ def test_wheel_ships_every_packaged_file(wheel):
         missing = {f'mnist37/assets/{n}' for n in [*sums, 'SHA256SUMS']} - set(z.namelist())
         assert not missing, f'not in the wheel: {sorted(missing)}'
         assert all(hashlib.sha256(z.read(f'mnist37/assets/{n}')).hexdigest() == sha for n, sha in sums.items())
-
 
 def test_predictor_only_install(wheel, tmp_path):
     "`pip install mnist37` alone: no PyTorch, at most 250 MB, and `mnist37 predict` answers for a picture"
@@ -110,7 +102,6 @@ def test_predictor_only_install(wheel, tmp_path):
     r = subprocess.run([tmp_path/'env'/'bin'/'mnist37', 'reproduce', '--out', 'results'],
                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and "mnist37[lesson]" in r.stderr, r.stderr
-
 
 def test_two_chapters_run_with_only_the_package_and_a_kernel(wheel, tmp_path, monkeypatch):
     "As in Colab or after downloading: `mnist37[lesson]` and ipykernel, no nbdev or JupyterLab, and each notebook alone"

@@ -9,7 +9,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which('make')
 pytestmark = pytest.mark.skipif(not MAKE, reason='no make')
 
-
 def make(tmp_path:Path, *args, path:str, installed:bool=True) -> subprocess.CompletedProcess:
     "`make -n ARGS` on a copy of the Makefile (with .venv already made if `installed`), with only the tools in `path` on PATH"
     shutil.copy(ROOT/'Makefile', tmp_path)
@@ -21,14 +20,12 @@ def make(tmp_path:Path, *args, path:str, installed:bool=True) -> subprocess.Comp
     env = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}  # not a sub-make of `make test`
     return subprocess.run([MAKE, '-n', *args], cwd=tmp_path, capture_output=True, text=True, env={**env, 'PATH': path})
 
-
 def tools(tmp_path:Path, *names) -> str:
     "A folder with only the commands `names`, for PATH"
     d = tmp_path/'tools'
     d.mkdir(exist_ok=True)
     for n in names: (d/n).symlink_to(shutil.which(n))
     return str(d)
-
 
 def test_a_missing_tool_is_named_in_one_line(tmp_path):
     path = tools(tmp_path, 'bash', 'id', 'python3')  # no npm
@@ -38,7 +35,6 @@ def test_a_missing_tool_is_named_in_one_line(tmp_path):
     r = make(tmp_path, 'install', 'PYTHON=python3.9-that-is-not-there', path=path, installed=False)
     assert r.returncode != 0 and len(r.stderr.splitlines()) == 1 and 'python3.9-that-is-not-there not found' in r.stderr, r.stderr
 
-
 def test_the_readmes_two_commands_run_what_they_say(tmp_path):
     "`make reproduce` runs the command's reproduce into results/; `make test` runs every test on two workers"
     path = tools(tmp_path, 'bash', 'id', 'python3', 'npm')
@@ -46,7 +42,6 @@ def test_the_readmes_two_commands_run_what_they_say(tmp_path):
     assert r.returncode == 0 and r.stdout.splitlines() == ['.venv/bin/mnist37 reproduce --out results'], r.stdout + r.stderr
     r = make(tmp_path, 'test', path=path)
     assert r.returncode == 0 and re.fullmatch(r'\.venv/bin/pytest -n 2 .*\btests', r.stdout.splitlines()[-1]), r.stdout + r.stderr
-
 
 def test_lab_runs_as_root_and_cleans_each_save(tmp_path, monkeypatch):
     "`make lab` passes --allow-root as root, and the save hook it gives JupyterLab turns a save into the committed file"

@@ -20,7 +20,6 @@ BUILD = 'import sys; from mnist37.folders import mnist_png; print(mnist_png(sys.
 COUNTS = {'training': [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
           'testing': [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]}
 
-
 @pytest.fixture(scope='module')
 def two_runs(tmp_path_factory):
     "Two processes ask for mnist_png at the same moment, in one empty data folder: `(data folder, exit codes, outputs)`"
@@ -30,14 +29,12 @@ def two_runs(tmp_path_factory):
     outs = [p.communicate(timeout=900) for p in procs]
     return data, [p.returncode for p in procs], outs
 
-
 @pytest.fixture(scope='module')
 def built(two_runs):
     "The complete folder the two runs wrote (not to be damaged: it is shared by the tests of this file)"
     data, codes, outs = two_runs
     assert codes == [0, 0], outs
     return data/'mnist_png'
-
 
 @pytest.fixture
 def small(monkeypatch):
@@ -48,12 +45,10 @@ def small(monkeypatch):
     monkeypatch.setattr(folders, 'load_mnist_labels', lambda: (cut[1], cut[3]))
     return cut
 
-
 @pytest.fixture
 def copy(small, tmp_path):
     "A complete cut-down mnist_png to damage"
     return mnist_png(tmp_path/'data', progress=False)
-
 
 def raw(name) -> np.ndarray:
     "An MNIST file from ../shared as an array: images (n, 28, 28) or labels (n,), after its 16- or 8-byte header"
@@ -61,14 +56,12 @@ def raw(name) -> np.ndarray:
     if 'images' in name: return np.frombuffer(data, np.uint8, offset=16).reshape(-1, 28, 28)
     return np.frombuffer(data, np.uint8, offset=8)
 
-
 def test_two_processes_at_once(two_runs):
     "Both runs return the same complete folder: one writes it while the other waits for the lock, then finds it done"
     data, codes, outs = two_runs
     assert codes == [0, 0] and [o for o, _ in outs] == [f'{data/"mnist_png"}\n']*2, outs
     assert [e for _, e in outs] == ['', '']  # no progress bar when asked for none, no warning, no traceback
     assert sorted(p.name for p in data.iterdir()) == ['.mnist_png.lock', 'mnist_png']  # no temporary folder left
-
 
 def test_layout_and_counts(built):
     "fastai's layout: training/ and testing/, a folder per digit, one PNG per image named after its index, nothing else"
@@ -79,7 +72,6 @@ def test_layout_and_counts(built):
     names = {int(n[:-4]) for d in range(10) for n in os.listdir(built/'testing'/str(d))}
     assert names == set(range(10_000)) and (built/'training'/'5'/'0.png').is_file()  # the first training image is a 5
     assert folder_problems(MNIST_PNG, built) == []
-
 
 @pytest.mark.skipif(not RAW.exists(), reason='needs the raw MNIST files in ../shared/data/mnist')
 def test_every_picture_is_the_raw_files_picture(built):
@@ -96,14 +88,12 @@ def test_every_picture_is_the_raw_files_picture(built):
                 seen[i] = True
         assert seen.all()  # and every image is there
 
-
 @pytest.mark.skipif(not RAW.exists(), reason='needs the raw MNIST files in ../shared/data/mnist')
 def test_packaged_arrays_are_the_raw_files():
     "mnist.npz holds the four raw files' contents, in their order"
     got = folders.load_mnist_arrays()
     want = [raw(f'{stem}-{kind}') for stem in ('train', 't10k') for kind in ('images-idx3-ubyte', 'labels-idx1-ubyte')]
     assert all(a.dtype == np.uint8 and np.array_equal(a, b) for a, b in zip(got, want))
-
 
 def test_untar_data_finds_it_offline(built, tmp_path, monkeypatch):
     "With mnist_png in fastai's data folder (here a link to the one above), untar_data(URLs.MNIST) needs no network"
@@ -116,7 +106,6 @@ def test_untar_data_finds_it_offline(built, tmp_path, monkeypatch):
     fastai_cfg.cache_clear()
     assert untar_data(URLs.MNIST) == path  # conftest's network guard would fail a download
     fastai_cfg.cache_clear()
-
 
 def test_repair_keeps_the_users_files(small, copy, capsys):
     "Damaged PNGs of ours are rewritten; the user's files at every depth, and a copy of one of ours, are kept"
@@ -138,7 +127,6 @@ def test_repair_keeps_the_users_files(small, copy, capsys):
     assert {p: p.read_bytes() for p in mine} == mine
     assert sorted(p.name for p in copy.parent.iterdir()) == ['.mnist_png.lock', 'mnist_png']
 
-
 def test_links_inside_are_never_followed(small, copy, tmp_path):
     "A link where a PNG or a digit folder belongs is replaced (the link, not its target); the user's own link stays"
     theirs = tmp_path/'theirs.png'; theirs.write_bytes(b'not ours'); theirs.chmod(0o644)
@@ -159,7 +147,6 @@ def test_links_inside_are_never_followed(small, copy, tmp_path):
     assert theirs.read_bytes() == b'not ours' and stat.S_IMODE(theirs.stat().st_mode) == 0o644
     assert sorted(os.listdir(elsewhere)) == before and stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
 
-
 def test_a_killed_run_leaves_nothing_half_done(small, tmp_path):
     "SIGKILL in the middle of writing: no mnist_png appears, and the next run cleans up and writes a complete one"
     proc = subprocess.Popen([sys.executable, '-c', BUILD, str(tmp_path)])
@@ -172,7 +159,6 @@ def test_a_killed_run_leaves_nothing_half_done(small, tmp_path):
     assert list(tmp_path.glob('.mnist_png-tmp-*'))  # what the killed run left behind
     assert folder_problems(MNIST_PNG, mnist_png(tmp_path, progress=False), verify=True) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ['.mnist_png.lock', 'mnist_png']
-
 
 def test_command_line_writes_and_checks_it(small, tmp_path, capsys):
     "`mnist37 data --full` writes mnist_png as `mnist37 data` writes mnist_sample, then finds it complete"

@@ -10,7 +10,6 @@ from mnist37.kinds import KINDS, MODEL_KINDS
 
 THREE_OR_SEVEN = [k for k in MODEL_KINDS if KINDS[k].scores <= 2]  # the ten-digit kinds: tests/test_digit_models.py
 
-
 @pytest.mark.parametrize('kind', THREE_OR_SEVEN)
 def test_packaged_graph_is_the_packaged_weights_exported(kind, tmp_path):
     """On a hundred validation digits the packaged graph (onnxruntime) gives the packaged weights' (PyTorch) probabilities

@@ -12,7 +12,6 @@ import build_playground as bp
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
 @pytest.fixture(scope='module')
 def data():
     "What the build ships: the page's numbers, and its pictures as bytes"

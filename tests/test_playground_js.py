@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT/'tests'/'fixtures'/'playground_autograd.json'
 JS_TESTS = sorted((ROOT/'tests'/'js').glob('*.test.mjs'))
 
-
 def autograd_values() -> dict:
     "Gradients and steps worked out by autograd: `calc_grad` and `sgd_step` on a small batch, and one `apply_step`"
     import numpy as np
@@ -53,7 +52,6 @@ def test_node_tests_pass():
     assert len(JS_TESTS) >= 4, JS_TESTS
     r = subprocess.run([node, '--test', *map(str, JS_TESTS)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-
 
 if __name__ == '__main__':
     sys.path.insert(0, str(ROOT/'tools'))

@@ -16,7 +16,6 @@ from mnist37.inference import Prediction, predict, predict_batch
 from mnist37.models import WeightsError, load_weights, new_model, packaged_weights, save_weights
 from mnist37.kinds import MODEL_KINDS
 
-
 # --- bad files --------------------------------------------------------------------------------------------------------
 
 def png_claiming(good:Path, w, h):
@@ -25,7 +24,6 @@ def png_claiming(good:Path, w, h):
     data[16:24] = struct.pack('>II', w, h)
     data[29:33] = struct.pack('>I', zlib.crc32(bytes(data[12:29])))
     return bytes(data)
-
 
 @pytest.fixture(scope='module')
 def pictures(tmp_path_factory):
@@ -57,13 +55,11 @@ def pictures(tmp_path_factory):
     Image.new('RGB', (64, 64), (230, 225, 210)).save(p['blank.png'])
     return p
 
-
 BAD = {'empty.png': 'empty file', 'notes.png': 'not an image', 'truncated.png': 'truncated',
        'bomb.png': 'decompression bomb', 'big.png': 'decompression bomb', 'animated.gif': 'animated',
        'animated.png': 'animated', 'multipage.tif': 'multi-page', 'folder.png': 'is a folder',
        'missing.png': 'no such file', 'blank.png': 'looks blank'}
 GOOD = {'good3.png': '3', 'good7.jpg': '7', '16bit.png': '7', 'cmyk.jpg': '3', 'transparent.png': '7', 'palette.gif': '3'}
-
 
 @pytest.mark.parametrize('name', BAD)
 def test_bad_file_is_one_clear_line(pictures, name):
@@ -73,19 +69,16 @@ def test_bad_file_is_one_clear_line(pictures, name):
     assert msg.startswith(f'{path}: ') and BAD[name] in msg and '\n' not in msg, msg
     assert e.value.name == str(path) and msg == f'{path}: {e.value.problem}'
 
-
 @pytest.mark.parametrize('name', GOOD)
 def test_unusual_but_good_files_are_read(pictures, name):
     res = predict(pictures[name])
     assert res.label == GOOD[name] and res.prob > 0.9, (name, res)
-
 
 def test_modes_of_the_unusual_files(pictures):
     "The files really are what their names say, so the tests above test what they claim to"
     modes = {n: Image.open(pictures[n]).mode for n in ['16bit.png', 'cmyk.jpg', 'transparent.png', 'palette.gif']}
     assert modes == {'16bit.png': 'I;16', 'cmyk.jpg': 'CMYK', 'transparent.png': 'RGBA', 'palette.gif': 'P'}
     assert Image.open(pictures['animated.png']).n_frames == 2 and Image.open(pictures['multipage.tif']).n_frames == 2
-
 
 def test_batch_carries_on_past_bad_files(pictures):
     names = ['good3.png', *BAD, 'good7.jpg', *GOOD]
@@ -95,13 +88,11 @@ def test_batch_carries_on_past_bad_files(pictures):
         if n in BAD: assert isinstance(r, ImageError) and BAD[n] in str(r), (n, r)
         else: assert isinstance(r, Prediction) and r.label == GOOD[n], (n, r)
 
-
 def test_bomb_is_refused_even_when_warnings_are_silenced(pictures):
     "A caller that ignores all warnings must not turn the 100-megapixel bomb back into a decode"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         with pytest.raises(ImageError, match='decompression bomb'): predict(pictures['big.png'])
-
 
 def test_bad_arrays():
     for bad, msg in [(np.zeros((2, 3, 4, 5)), 'not a picture'), (np.full((28, 28), 2.0), 'between 0 and 1'),
@@ -109,7 +100,6 @@ def test_bad_arrays():
                      (np.zeros((0, 28)), 'empty'), (np.zeros((28, 28)), 'looks blank'), ('not/a/file.png', 'no such file'),
                      (3.5, 'not float')]:
         with pytest.raises(ImageError, match=msg): predict(bad)
-
 
 def test_every_kind_of_input_gives_the_same_answer():
     "A path, a PIL image, uint8 and float arrays, channels last or first, a tensor: one picture, one answer"
@@ -123,14 +113,12 @@ def test_every_kind_of_input_gives_the_same_answer():
         assert predict(inp).label == '7'
     assert predict(x > 100).label == '7'  # a black-and-white (bool) picture
 
-
 # --- real MNIST images -------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope='module')
 def valid():
     arrays = load_sample_arrays()
     return [(img, d) for d in '37' for img in arrays[('valid', d)][0]]
-
 
 def test_mnist_images_from_png_files(valid, tmp_path):
     paths = []
@@ -140,11 +128,9 @@ def test_mnist_images_from_png_files(valid, tmp_path):
     res = predict_batch(paths)
     assert [r.label for r in res] == [p.stem[-1] for p in paths]
 
-
 # --- synthetic photos --------------------------------------------------------------------------------------------------
 
 FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSerif.ttf', 'LiberationSans-Regular.ttf', 'no-such-font.ttf']
-
 
 @pytest.mark.parametrize('font', FONTS)
 @pytest.mark.parametrize('digit', '37')
@@ -158,12 +144,10 @@ def test_synthetic_photos(font, digit):
     assert [r.label for r in res] == [digit] * 5, [(p.size, r) for p, r in zip(photos, res)]
     assert min(r.prob for r in res) > 0.8
 
-
 def test_light_ink_on_dark_paper():
     "Chalk on a blackboard: not inverted, and still read"
     photo = Image.fromarray(255 - np.asarray(synthetic_photo(7, (400, 300), seed=9)))
     assert predict(photo).label == '7'
-
 
 def test_huge_picture_is_shrunk_not_refused(tmp_path):
     path = tmp_path/'huge.png'
@@ -172,7 +156,6 @@ def test_huge_picture_is_shrunk_not_refused(tmp_path):
     assert predict(path).label == '3'
     a = np.asarray(photo)  # the same picture as an array is shrunk the same way: by averaging blocks, as PIL's reduce does
     assert np.abs(read_image(a) - read_image(path)).max() < 0.02 and read_image(a).shape == (800, 1400)  # 4200 // 3: three times smaller
-
 
 # --- weights -----------------------------------------------------------------------------------------------------------
 
@@ -183,7 +166,6 @@ def test_packaged_weights_are_small_and_fit_their_models():
         sd = torch.load(packaged_weights(kind), weights_only=True)
         assert set(sd) == set(new_model(kind).state_dict())
 
-
 @pytest.mark.parametrize('kind', MODEL_KINDS)
 def test_weights_round_trip_and_kind_is_inferred(kind, tmp_path):
     model = new_model(kind).eval()
@@ -191,7 +173,6 @@ def test_weights_round_trip_and_kind_is_inferred(kind, tmp_path):
     assert type(back) is type(model)
     xb = torch.rand(4, 28*28) if not kind.startswith('cnn') else torch.rand(4, 1, 28, 28)
     assert torch.equal(back(xb), model(xb))
-
 
 def test_weights_are_never_unpickled(tmp_path):
     "A weights file whose pickle would run code when loaded is refused, and the code never runs"
@@ -201,7 +182,6 @@ def test_weights_are_never_unpickled(tmp_path):
     torch.save({'weight': Evil()}, tmp_path/'evil.pt')
     with pytest.raises(WeightsError, match='not a weights file that can be loaded safely') as e: load_weights(tmp_path/'evil.pt')
     assert '\n' not in str(e.value) and not ran.exists()
-
 
 def test_weights_errors(tmp_path):
     save_weights(new_model('mlp'), tmp_path/'mlp.pt')

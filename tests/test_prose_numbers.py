@@ -56,13 +56,11 @@ TOKEN = re.compile(rf'(?P<dur>\b\d{{1,2}}:\d\d\b)'
                    rf'|(?P<num>(?<![\w.]){NUM})(?P<tail>%|\s*million\b|\s*(?:ms|MB)\b|\s+(?:s|seconds|second)\b|x\b|{TIMES})?'
                    rf'|\b(?P<word>(?:a )?(?:{"|".join(WORDS)}))(?P<wunit>\s+seconds|\s+MB\b|{TIMES})', re.I)
 
-
 def plain(md):
     "Markdown without code spans, maths, link targets and HTML tags, which hold no quoted measurements"
     md = re.sub(r'\$\$.*?\$\$|\$[^$]*\$|`[^`]*`', ' ', md, flags=re.S)
     md = re.sub(r'\]\([^)]*\)', ']', md)
     return re.sub(r'<[^>]+>', ' ', md)
-
 
 def book_columns(md):
     "Spans of a markdown table's cells that lie in a column headed 'book': the book's figures, quoted as such"
@@ -79,7 +77,6 @@ def book_columns(md):
                 start += len(cell) + 1
         pos += len(line)
     return spans
-
 
 def quotes(md):
     "Each quoted number in a markdown text: (as written, value, unit or None, decimals, approximate?, the book's?, context)"
@@ -101,7 +98,6 @@ def quotes(md):
         yield (m[0], value, unit, dec, bool(APPROX.search(before)), in_book_column or bool(BOOK.search(before)),
                text[max(0, m.start() - 50):m.end() + 20].replace('\n', ' '))
 
-
 def output_numbers(text):
     "(value, unit or None) for every number in an output text; a time column's 01:15 counts as 75 seconds"
     for m in re.finditer(r'\b(\d{1,2}):(\d\d)\b', text): yield int(m[1]) * 60 + int(m[2]), 's'
@@ -109,7 +105,6 @@ def output_numbers(text):
         try: v = float(m[1].replace(',', ''))
         except ValueError: continue
         yield v, UNITS.get(m[2]) if m[2] else None
-
 
 def cell_numbers(c):
     "Every number in the saved outputs of a code cell (a question's kept in its metadata), and the plain numbers in its code"
@@ -120,11 +115,9 @@ def cell_numbers(c):
         for t in texts: pool += output_numbers(re.sub(r'<[^>]+>', ' ', ''.join(t)))
     return pool
 
-
 def notebook_pool(nb):
     "Every number in a notebook's code cells and their saved outputs"
     return [n for c in nb['cells'] for n in cell_numbers(c)]
-
 
 def pool_for(cells, i):
     "The numbers a markdown cell may quote: those of the code before it and of the code further on in its own section"
@@ -134,7 +127,6 @@ def pool_for(cells, i):
         pool += cell_numbers(c)
     return pool
 
-
 def benchmark_pool():
     "Numbers of the saved benchmark run, with the unit its row names"
     pool = []
@@ -143,7 +135,6 @@ def benchmark_pool():
         for m in re.finditer(r'(?<![\w.])(\d+(?:\.\d+)?)(x)?(?![\w.])', line.split(':', 1)[-1]):
             pool.append((float(m[1]), 'times' if m[2] else unit))
     return pool
-
 
 def matches(value, unit, dec, approx, pool):
     "Whether a quoted number agrees with some number of `pool`"
@@ -161,7 +152,6 @@ def matches(value, unit, dec, approx, pool):
             if not approx and math.isclose(round(c, dec), value, abs_tol=10**-(dec + 3)): return True
     return False
 
-
 def mismatches(nb, stem):
     "The quoted numbers of a notebook that no saved output backs: `(cell id, as written, context)`"
     bad = []
@@ -178,16 +168,13 @@ def mismatches(nb, stem):
                 if not matches(value, unit, dec, approx, pool + extra): bad.append((c.get('id'), written, ctx))
     return bad
 
-
 POOLS = {p.stem: notebook_pool(json.loads(p.read_text())) for p in QUOTING}
-
 
 @pytest.mark.parametrize('path', QUOTING, ids=lambda p: p.stem)
 def test_prose_numbers_match_outputs(path):
     bad = mismatches(json.loads(path.read_text()), path.stem)
     assert not bad, f'{path.name}: numbers in the prose that no saved output shows:\n' + \
         '\n'.join(f'  cell {cid}: {w!r} in "...{ctx}..."' for cid, w, ctx in bad)
-
 
 @pytest.mark.parametrize('old,new', [('0.9951', '0.9971'), ('1:15', '0:40'), ('48 times', '30 times'),
                                      ('0.8203', '0.8303')])
@@ -200,11 +187,9 @@ def test_a_changed_number_is_caught(old, new):
         if c['cell_type'] == 'markdown': c['source'] = [s.replace(old, new) for s in c['source']]
     assert any(w == new for _, w, _ in mismatches(nb, path.stem))
 
-
 def test_book_columns():
     md = "Text 0.5.\n\n| | ours | book |\n|---|---|---|\n| a | 0.9677 | 0.9696 |\n\n| x | book |\n|---|---|\n| 1 | 0.25 |\n"
     assert sorted(md[a:b].strip() for a, b in book_columns(md)) == ['0.25', '0.9696']
-
 
 def test_approximate_and_unit_rules():
     pool = [(0.9296, None), (31.0, 's'), (75, 's'), (874.0, 'MB')]
@@ -214,7 +199,6 @@ def test_approximate_and_unit_rules():
     assert [q[:6] for q in quotes("took 1:15, about twenty seconds, the book's 0.9971 and `0.5`")] == [
         ('1:15', 75, 's', 0, False, False), ('twenty seconds', 20, 's', 0, True, False),
         ('0.9971', 0.9971, None, 4, False, True)]
-
 
 @pytest.mark.parametrize('path', CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_ends_with_further_research(path):

@@ -10,16 +10,13 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT/'README.md').read_text()
 URLS = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls']
 
-
 def test_readme_matches_index_notebook():
     assert README == make_readme.render(), 'README.md is stale: run python tools/make_readme.py'
-
 
 def test_readme_commands_are_the_ones_ci_uses():
     "(What each command runs is checked on the Makefile itself, in test_make.py)"
     assert '`make reproduce`' in README and '`make test`' in README
     assert (ROOT/'.ci'/'run').read_text().strip().splitlines()[-1] == 'make test'  # CI runs the README's own test command
-
 
 def test_links_are_absolute_and_reach_every_notebook():
     "PyPI shows the README away from the repository: every link is absolute, and the website is named"
@@ -29,7 +26,6 @@ def test_links_are_absolute_and_reach_every_notebook():
     nbs = [l.removeprefix(f'{URLS["Repository"]}/blob/main/') for l in links if l.endswith('.ipynb')]
     chapters = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb'))
     assert nbs == chapters  # every numbered notebook listed once, in order, at the path it has in the repository
-
 
 def test_python_snippets_run_as_pasted():
     "Each ```python block of the README, pasted in order into a fresh Python, runs and shows the output printed under it"
@@ -46,7 +42,6 @@ def test_python_snippets_run_as_pasted():
     assert r.returncode == 0, r.stderr
     shown = [re.sub(r'^    ', '', out, flags=re.M).strip() for _, out in blocks]
     assert [o.strip() for o in r.stdout.split('\x00')[:-1]] == shown
-
 
 def test_ci_installs_and_tests_as_the_readme_says():
     "CI's test workflow installs with the README's CPU-only command and runs the Pythons the README promises; the site is deployed only after it"
