@@ -481,7 +481,7 @@ def test_the_hints_of_one_checker_all_differ():
             said.setdefault(str(getattr(ex, name)(fs[0] if isinstance(fs, list) else fs)), mistake)
         assert len(said) == len([m for m in wrong if m != 'wrong']), (name, said)
 
-# --- what the messages say: the eight cases issue 18 found misjudged word for word, and the others in part ----------
+# --- what the messages say, word for word or in part (the eight cases issue 18 found misjudged among them) ----------
 
 CLEARED_FIRST = ('because the gradient was cleared before the update could use it: update first, then clear it '
                  '(`p.grad = None`, or `p.grad.zero_()`).')
