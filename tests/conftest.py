@@ -133,6 +133,15 @@ def full_sample(tmp_path_factory):
     return mnist_sample(tmp_path_factory.mktemp('fastai')/'data', progress=False)
 
 
+@pytest.fixture
+def own_assets(tmp_path, monkeypatch):
+    "A copy of the packaged files (data, weights, SHA256SUMS) to damage, returned: `storage.assets_dir()` during the test"
+    import mnist37.storage as storage
+    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
+    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
+    return tmp_path/'assets'
+
+
 # --- the docs site in a browser ------------------------------------------------------------------------------------------
 
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at

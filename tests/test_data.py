@@ -16,6 +16,7 @@ from mnist37.storage import DataError
 RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'  # the raw release, where it is (not on GitHub's runners)
 LABELS = Path(__file__).parent/'fixtures'/'mnist'  # its two label files, as released (33 KB), so every run has them
 BUILD = 'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
+PACKAGED = storage.assets_dir()  # the files that ship (own_assets copies them, to damage, for the test)
 
 def test_layout_and_counts(full_sample):
     for (split, d), n in SAMPLE_COUNTS.items(): assert len(list((full_sample/split/d).glob('*.png'))) == n
@@ -163,32 +164,27 @@ def test_read_only_data_folder(tmp_path):
     ro.chmod(0o755)
 
 @pytest.mark.parametrize('name', ['mnist_sample.npz', 'cnn.pt'])
-def test_corrupted_package_file_is_caught(tmp_path, monkeypatch, name):
+def test_corrupted_package_file_is_caught(own_assets, name):
     "One flipped byte in a packaged file, data or weights, is a DataError naming the file, not garbage"
-    good = storage.assets_dir()
-    shutil.copytree(good, tmp_path/'assets')
-    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
-    assert storage.packaged_file(name) == tmp_path/'assets'/name  # an intact copy passes
-    raw = bytearray((tmp_path/'assets'/name).read_bytes()); raw[len(raw)//2] ^= 0xFF
-    (tmp_path/'assets'/name).write_bytes(bytes(raw))
+    assert storage.packaged_file(name) == own_assets/name  # an intact copy passes
+    raw = bytearray((own_assets/name).read_bytes()); raw[len(raw)//2] ^= 0xFF
+    (own_assets/name).write_bytes(bytes(raw))
     with pytest.raises(DataError, match=f'{name} is damaged'): storage.packaged_file(name)
     if name.endswith('.npz'):
         with pytest.raises(DataError, match='is damaged'): load_sample_arrays()
 
-def test_checksum_list_is_what_write_sha256sums_writes(tmp_path, monkeypatch):
+def test_checksum_list_is_what_write_sha256sums_writes(own_assets):
     "SHA256SUMS lists every file that ships, as `sha256sum -c` reads it; hidden files and folders are not listed"
-    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
-    committed = (tmp_path/'assets'/'SHA256SUMS').read_text()
-    (tmp_path/'assets'/'SHA256SUMS').unlink()
-    (tmp_path/'assets'/'.hidden').write_text('not listed'); (tmp_path/'assets'/'folder').mkdir()
-    assert storage.write_sha256sums(tmp_path/'assets') == tmp_path/'assets'/'SHA256SUMS'
-    assert (tmp_path/'assets'/'SHA256SUMS').read_text() == committed  # the list that ships is exactly what it writes
+    committed = (own_assets/'SHA256SUMS').read_text()
+    (own_assets/'SHA256SUMS').unlink()
+    (own_assets/'.hidden').write_text('not listed'); (own_assets/'folder').mkdir()
+    assert storage.write_sha256sums(own_assets) == own_assets/'SHA256SUMS'
+    assert (own_assets/'SHA256SUMS').read_text() == committed  # the list that ships is exactly what it writes
     names = [l.split('  ')[1] for l in committed.splitlines()]
-    assert names == sorted(p.name for p in storage.assets_dir().iterdir() if p.is_file() and p.name != 'SHA256SUMS'
+    assert names == sorted(p.name for p in PACKAGED.iterdir() if p.is_file() and p.name != 'SHA256SUMS'
                            and not p.name.startswith('.'))
     for name in names:  # `sha256sum -c`'s format: the digest, two spaces, the name
-        assert committed.count(f'{hashlib.sha256((storage.assets_dir()/name).read_bytes()).hexdigest()}  {name}\n') == 1
-    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
-    (tmp_path/'assets'/'cnn.pt').write_bytes(b'other weights')  # written again after a change: the change is what it checks
+        assert committed.count(f'{hashlib.sha256((PACKAGED/name).read_bytes()).hexdigest()}  {name}\n') == 1
+    (own_assets/'cnn.pt').write_bytes(b'other weights')  # written again after a change: the change is what it checks
     storage.write_sha256sums()
-    assert storage.packaged_file('cnn.pt') == tmp_path/'assets'/'cnn.pt'
+    assert storage.packaged_file('cnn.pt') == own_assets/'cnn.pt'

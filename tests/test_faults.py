@@ -77,19 +77,15 @@ def test_errors_name_the_real_folder(tmp_path, home, monkeypatch, capfd):
     with pytest.raises(DataError, match=re.escape(str(h))): mnist_sample()
     assert capfd.readouterr() == ('', '')
 
-def test_damaged_checksum_list(tmp_path, monkeypatch):
+def test_damaged_checksum_list(own_assets):
     "An empty or damaged SHA256SUMS raised IndexError"
-    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
-    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
     for text in ['', 'not a checksum line\n']:
-        (tmp_path/'assets'/'SHA256SUMS').write_text(text)
+        (own_assets/'SHA256SUMS').write_text(text)
         with pytest.raises(DataError, match='SHA256SUMS'): packaged_file('mnist_sample.npz')
 
-def test_damaged_package_during_train_is_one_line(tmp_path, monkeypatch, capsys):
+def test_damaged_package_during_train_is_one_line(own_assets, tmp_path, capsys):
     "A damaged package made train and reproduce print a full traceback"
-    shutil.copytree(storage.assets_dir(), tmp_path/'assets')
-    (tmp_path/'assets'/'mnist_sample.npz').write_bytes(b'not the data')
-    monkeypatch.setattr(storage, 'assets_dir', lambda: tmp_path/'assets')
+    (own_assets/'mnist_sample.npz').write_bytes(b'not the data')
     assert cli.main(['train', '--model', 'linear', '-q', '--out', str(tmp_path/'w.pt')]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith('mnist37: error: ') and 'is damaged' in err[0] and not (tmp_path/'w.pt').exists()
