@@ -142,6 +142,19 @@ def own_assets(tmp_path, monkeypatch):
     return tmp_path/'assets'
 
 
+def kill_half_way(build:str, data:Path, name:str, started:str, timeout:float):
+    """Run `build`, code that writes the folder `name` into `data` (its argument), in a process; SIGKILL it once its temporary
+    folder holds `started` (or after `timeout` seconds); check that it left no `name`, only that temporary folder"""
+    import signal, time
+    p = subprocess.Popen([sys.executable, '-c', build, str(data)])
+    deadline = time.time() + timeout
+    while time.time() < deadline and not any((t/started).exists() for t in data.glob(f'.{name}-tmp-*')):
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert not (data/name).exists()
+    assert list(data.glob(f'.{name}-tmp-*'))  # what the killed run left behind
+
+
 # --- the docs site in a browser ------------------------------------------------------------------------------------------
 
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at

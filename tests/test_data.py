@@ -1,6 +1,6 @@
 """What the data chapter can't show well: rebuilding damaged copies, interruptions, concurrency,
 read-only folders, a corrupted package, the checksum list, and that the files are the raw MNIST release's 3s and 7s."""
-import gzip, hashlib, itertools, os, shutil, signal, subprocess, sys, time
+import gzip, hashlib, itertools, os, shutil, subprocess, sys
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import mnist37.storage as storage
-from conftest import SMALL
+from conftest import SMALL, kill_half_way
 from mnist37.data import SAMPLE_COUNTS, load_sample_arrays
 from mnist37.folders import mnist_sample, sample_problems
 from mnist37.storage import DataError
@@ -117,13 +117,7 @@ def test_interrupted_write_leaves_nothing_half_built(tmp_path, monkeypatch):
 
 def test_killed_process_leaves_nothing_half_built(tmp_path, small_sample):
     "A SIGKILL gives no chance to clean up: the next call must still build a complete copy"
-    p = subprocess.Popen([sys.executable, '-c', BUILD, str(tmp_path)])
-    deadline = time.time() + 60
-    while time.time() < deadline and not any((d/'train').exists() for d in tmp_path.glob('.mnist_sample-tmp-*')):
-        time.sleep(0.05)
-    p.send_signal(signal.SIGKILL); p.wait()
-    assert not (tmp_path/'mnist_sample').exists()
-    assert list(tmp_path.glob('.mnist_sample-tmp-*'))  # what the killed run left behind
+    kill_half_way(BUILD, tmp_path, 'mnist_sample', 'train', timeout=60)
     assert sample_problems(mnist_sample(tmp_path, progress=False)) == []
     assert not list(tmp_path.glob('.mnist_sample-tmp-*'))
 

@@ -4,13 +4,14 @@ runs at once or a killed run leave a complete folder or none.
 
 The whole folder is written once for this file, by two processes at once (which is itself a test); the tests that
 damage a folder work on one cut down to 100 images per split, written in this process."""
-import gzip, os, shutil, signal, stat, subprocess, sys, time
+import gzip, os, shutil, stat, subprocess, sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import kill_half_way
 import mnist37.folders as folders
 from mnist37.folders import MNIST_PNG, folder_problems, mnist_png
 
@@ -149,14 +150,8 @@ def test_links_inside_are_never_followed(small, copy, tmp_path):
 
 def test_a_killed_run_leaves_nothing_half_done(small, tmp_path):
     "SIGKILL in the middle of writing: no mnist_png appears, and the next run cleans up and writes a complete one"
-    proc = subprocess.Popen([sys.executable, '-c', BUILD, str(tmp_path)])
-    deadline = time.time() + 120
-    started = lambda: any((t/'training'/'0'/'1.png').exists() for t in tmp_path.glob('.mnist_png-tmp-*'))
-    while time.time() < deadline and not started():
-        time.sleep(0.05)  # the first PNG is written (training image 1 is the first 0), and the rest under way
-    proc.send_signal(signal.SIGKILL); proc.wait()
-    assert not (tmp_path/'mnist_png').exists()
-    assert list(tmp_path.glob('.mnist_png-tmp-*'))  # what the killed run left behind
+    # killed once the first PNG is written (training image 1 is the first 0), and the rest under way
+    kill_half_way(BUILD, tmp_path, 'mnist_png', 'training/0/1.png', timeout=120)
     assert folder_problems(MNIST_PNG, mnist_png(tmp_path, progress=False), verify=True) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ['.mnist_png.lock', 'mnist_png']
 
