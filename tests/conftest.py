@@ -155,6 +155,14 @@ def kill_half_way(build:str, data:Path, name:str, started:str, timeout:float):
     assert list(data.glob(f'.{name}-tmp-*'))  # what the killed run left behind
 
 
+def untar_data_afresh(url:str) -> Path:
+    "fastai's `untar_data(url)` with its config read afresh from FASTAI_HOME, and dropped again after (for the next test)"
+    from fastai.data.external import fastai_cfg, untar_data
+    fastai_cfg.cache_clear()
+    try: return untar_data(url)
+    finally: fastai_cfg.cache_clear()
+
+
 # --- the docs site in a browser ------------------------------------------------------------------------------------------
 
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at

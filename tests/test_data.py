@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import mnist37.storage as storage
-from conftest import SMALL, kill_half_way
+from conftest import SMALL, kill_half_way, untar_data_afresh
 from mnist37.data import SAMPLE_COUNTS, load_sample_arrays
 from mnist37.folders import mnist_sample, sample_problems
 from mnist37.storage import DataError
@@ -70,13 +70,11 @@ def test_the_digests_are_the_raw_releases():
             assert hashlib.sha256(images[selection(split, d, labels)].tobytes()).hexdigest() == PIXELS_SHA256[(split, d)]
 
 def test_untar_data_finds_it_offline(tmp_path, monkeypatch, small_sample):
-    from fastai.data.external import URLs, untar_data, fastai_cfg
+    from fastai.data.external import URLs
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'home'))
     path = mnist_sample(progress=False)
     assert path == tmp_path/'home'/'data'/'mnist_sample'
-    fastai_cfg.cache_clear()
-    assert untar_data(URLs.MNIST_SAMPLE) == path  # the network guard in conftest.py would fail a download
-    fastai_cfg.cache_clear()
+    assert untar_data_afresh(URLs.MNIST_SAMPLE) == path  # the network guard in conftest.py would fail a download
 
 def test_good_copy_is_reused(copy):
     before = (copy/'labels.csv').stat().st_mtime_ns

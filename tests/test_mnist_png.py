@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import kill_half_way
+from conftest import kill_half_way, untar_data_afresh
 import mnist37.folders as folders
 from mnist37.folders import MNIST_PNG, folder_problems, mnist_png
 
@@ -98,15 +98,13 @@ def test_packaged_arrays_are_the_raw_files():
 
 def test_untar_data_finds_it_offline(built, tmp_path, monkeypatch):
     "With mnist_png in fastai's data folder (here a link to the one above), untar_data(URLs.MNIST) needs no network"
-    from fastai.data.external import URLs, fastai_cfg, untar_data
+    from fastai.data.external import URLs
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'home'))
     (tmp_path/'home'/'data').mkdir(parents=True)
     (tmp_path/'home'/'data'/'mnist_png').symlink_to(built)  # the folder itself may be a link of the user's
     path = mnist_png(progress=False)
     assert path == tmp_path/'home'/'data'/'mnist_png'
-    fastai_cfg.cache_clear()
-    assert untar_data(URLs.MNIST) == path  # conftest's network guard would fail a download
-    fastai_cfg.cache_clear()
+    assert untar_data_afresh(URLs.MNIST) == path  # conftest's network guard would fail a download
 
 def test_repair_keeps_the_users_files(small, copy, capsys):
     "Damaged PNGs of ours are rewritten; the user's files at every depth, and a copy of one of ours, are kept"
