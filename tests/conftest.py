@@ -197,10 +197,48 @@ def site(docs_built):
 
 
 AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
-AXE_RUN = '''async rules => (await axe.run(document, {resultTypes: ['violations'], ...(rules ? {runOnly: rules} : {})})).violations
+AXE_RUN = '''async ([rules, skip]) => (await axe.run(document, {resultTypes: ['violations'], ...(rules ? {runOnly: rules} : {}),
+                                                             rules: Object.fromEntries(skip.map(r => [r, {enabled: false}]))})).violations
   .filter(v => v.impact === 'serious' || v.impact === 'critical')
   .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\\n')[1]}`)'''
 COLOUR_RULES = ['color-contrast', 'link-in-text-block']  # the axe-core rules whose answer depends on the colours
+
+
+# axe-core's colour rules ask of each piece of text whether it stands out from what lies behind it (and of each link
+# whether it stands out from the text around it). Two elements that look the same get the same answer: the same tag,
+# colour, font size and weight, decoration, shadow and display, the same colour around them, and the same backgrounds,
+# opacities and positions all the way up to the page. The site shows a few hundred looks on tens of thousands of
+# elements (every keyword of every code block), and asking about each made the colour rules most of the test suite's
+# time. So each test process asks the colour rules about the first visible element of each look in each theme, on
+# whichever page shows it first, and the other rules about every element. MNIST37_AXE_EVERY=1 asks about every element.
+LOOKS = r"""seen => {
+  const have = new Set(seen), fresh = [], chain = new Map();
+  const behind = e => {  // what lies behind e: each ancestor that paints, fades, filters or is positioned, up to the page
+    if (!e || e.nodeType !== 1) return '';
+    if (!chain.has(e)) {
+      const s = getComputedStyle(e), b = getComputedStyle(e, '::before'), a = getComputedStyle(e, '::after');
+      const own = [s.backgroundColor, s.backgroundImage, s.opacity, s.position, s.zIndex, s.mixBlendMode, s.filter,
+                   s.backdropFilter, b.backgroundColor, a.backgroundColor].join(' ');
+      const plain = own === 'rgba(0, 0, 0, 0) none 1 static auto normal none none rgba(0, 0, 0, 0) rgba(0, 0, 0, 0)';
+      chain.set(e, (plain ? '' : own + '|') + behind(e.parentElement));
+    }
+    return chain.get(e);
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    const link = el.matches('a[href], [role=link]');
+    if (!link && ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;  // no text of its own
+    if (!el.checkVisibility({visibilityProperty: true})) continue;  // hidden: neither axe nor a reader sees it
+    const s = getComputedStyle(el), p = getComputedStyle(el.parentElement || el);
+    const look = [el.tagName, link, s.color, s.fontSize, s.fontWeight, s.textDecorationLine, s.textDecorationColor,
+                  s.textShadow, s.webkitTextStrokeWidth, s.borderBottom, s.display, p.color, p.fontWeight,
+                  p.textDecorationLine, behind(el)].join('~');
+    if (!have.has(look)) { have.add(look); fresh.push(look); el.setAttribute('data-axe-look', ''); }
+  }
+  axe.configure({rules: [{id: 'color-contrast', selector: '[data-axe-look]'},
+                         {id: 'link-in-text-block', selector: 'a[href][data-axe-look], [role=link][data-axe-look]'}]});
+  return fresh;
+}"""
+_looks_seen = {}  # theme -> the looks this test process has asked the colour rules about
 
 
 def axe(page, rules=None) -> list:
@@ -209,7 +247,13 @@ def axe(page, rules=None) -> list:
     page.add_style_tag(content='*, *::before, *::after { transition: none !important; animation: none !important; }')
     page.wait_for_timeout(100)
     page.add_script_tag(path=str(AXE))
-    return page.evaluate(AXE_RUN, rules)
+    if os.environ.get('MNIST37_AXE_EVERY') != '1':
+        seen = _looks_seen.setdefault(page.evaluate('document.documentElement.dataset.theme'), [])
+        if not (fresh := page.evaluate(LOOKS, seen)):  # no look this process has not checked: leave the colour rules out
+            if rules and set(rules) <= set(COLOUR_RULES): return []
+            return page.evaluate(AXE_RUN, [rules, COLOUR_RULES])
+        seen += fresh
+    return page.evaluate(AXE_RUN, [rules, []])
 
 
 def open_tab(context, url, before=None):
