@@ -15,17 +15,37 @@ os.environ['OMP_NUM_THREADS'] = '1'
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# The longest tests outside the browser groups, run first: `make test`'s two workers start on the two browser groups
-# (xdist's loadgroup hands out the largest groups first), then share the rest, and a long test left for the end would
-# keep one worker busy while the other has nothing to do.
+# How `make test` keeps its two workers busy (it runs pytest-xdist with `--dist loadgroup --no-loadscope-reorder`, so
+# work is handed out in the order below): the controller starts building the docs site at once, in a process of its
+# own (pytest_configure); the workers meanwhile take the longest tests, then the two browser groups (which need the
+# site; one worker each), then the rest, short tests that even out the end.
 LONG_FIRST = ('test_cli.py::test_reproduce', 'test_notebooks_kernel.py::test_notebook_runs_in_kernel[06_',
-              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[07_', 'test_cli.py::test_train',
-              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[05_', 'test_nbdev_sync.py')
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[11_', 'test_cli.py::test_train',
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[10_',
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[07_')
+BROWSER_GROUPS = ('test_docs_site.py', 'test_playground_digits.py', 'test_site_access.py')
 
 
 def pytest_collection_modifyitems(items):
-    rank = lambda item: next((i for i, long in enumerate(LONG_FIRST) if long in item.nodeid), len(LONG_FIRST))
+    def rank(item):
+        long = next((i for i, name in enumerate(LONG_FIRST) if name in item.nodeid), None)
+        return long if long is not None else len(LONG_FIRST) + (0 if item.fspath.basename in BROWSER_GROUPS else 1)
     items.sort(key=rank)  # a stable sort: the rest keep their order
+
+
+def pytest_configure(config):
+    "Under xdist, the controller starts the docs site's build while the workers run their first tests"
+    if hasattr(config, 'workerinput') or not getattr(config.option, 'numprocesses', None) or config.option.keyword: return
+    wanted = [Path(a.split('::')[0]).resolve() for a in config.args]
+    if not any(t.is_dir() and (t/BROWSER_GROUPS[0]).exists() or t.name in BROWSER_GROUPS for t in wanted): return
+    import uuid
+    config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex  # the run's id, which xdist gives the workers
+    config.early_docs = subprocess.Popen([sys.executable, __file__, config.option.testrunuid], cwd=ROOT,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pytest_unconfigure(config):
+    if (build := getattr(config, 'early_docs', None)) and build.poll() is None: build.kill()  # the run ended first
 
 
 # --- no network ----------------------------------------------------------------------------------------------------------
@@ -138,12 +158,10 @@ def full_sample(tmp_path_factory):
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at
 
 
-@pytest.fixture(scope='session')
-def docs_built():
-    """The docs site in _docs/, built by the same command as `make docs` in a fresh process, once per test run: the two
-    browser test files run on two workers, and the one that comes second finds the first one's build (a lock and a stamp)"""
+def build_site(run_id:str) -> Path:
+    """The docs site in _docs/, built by the same command as `make docs`, once per test run: by the controller early
+    (pytest_configure), else by the first worker to want it; the others wait for it (a lock, and a stamp with the run's id)"""
     from filelock import FileLock
-    run_id = os.environ.get('PYTEST_XDIST_TESTRUNUID') or f'pid {os.getpid()}'  # the same in every worker of one run
     stamp = DOCS/'.built-for-test-run'
     SHOTS.mkdir(exist_ok=True)
     with FileLock(SHOTS/'.docs-build.lock', timeout=900):
@@ -151,6 +169,12 @@ def docs_built():
             subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
             stamp.write_text(run_id)
     return DOCS
+
+
+@pytest.fixture(scope='session')
+def docs_built():
+    "The docs site, built once per test run (build_site): the two browser groups run on two workers"
+    return build_site(os.environ.get('PYTEST_XDIST_TESTRUNUID') or f'pid {os.getpid()}')  # the same in every worker
 
 
 def site_pages() -> list:
@@ -293,3 +317,6 @@ def chromium(site):
                               args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
         yield b
         b.close()
+
+
+if __name__ == '__main__': build_site(sys.argv[1])  # pytest_configure's early build
