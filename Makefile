@@ -40,7 +40,7 @@ reproduce: $(BIN)/.installed
 # Every test, on two workers: each notebook in a fresh Jupyter kernel, the suite in tests/, and the docs site in a
 # browser (Chromium; without it the browser tests skip, -rs says why, except in CI where they fail).
 test: $(BIN)/.installed $(NODE_MODULES)
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=15 -rs tests
+	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15 -rs tests
 
 # The website: every notebook rendered with its saved outputs (never re-run) into _docs/, offline, and the playground.
 docs: $(BIN)/.installed $(NODE_MODULES)

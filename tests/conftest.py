@@ -15,17 +15,37 @@ os.environ['OMP_NUM_THREADS'] = '1'
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# The longest tests outside the browser groups, run first: `make test`'s two workers start on the two browser groups
-# (xdist's loadgroup hands out the largest groups first), then share the rest, and a long test left for the end would
-# keep one worker busy while the other has nothing to do.
+# How `make test` keeps its two workers busy (it runs pytest-xdist with `--dist loadgroup --no-loadscope-reorder`, so
+# work is handed out in the order below): the controller starts building the docs site at once, in a process of its
+# own (pytest_configure); the workers meanwhile take the longest tests, then the two browser groups (which need the
+# site; one worker each), then the rest, short tests that even out the end.
 LONG_FIRST = ('test_cli.py::test_reproduce', 'test_notebooks_kernel.py::test_notebook_runs_in_kernel[06_',
-              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[07_', 'test_cli.py::test_train',
-              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[05_', 'test_nbdev_sync.py')
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[11_', 'test_cli.py::test_train',
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[10_',
+              'test_notebooks_kernel.py::test_notebook_runs_in_kernel[07_')
+BROWSER_GROUPS = ('test_docs_site.py', 'test_playground_digits.py', 'test_site_access.py')
 
 
 def pytest_collection_modifyitems(items):
-    rank = lambda item: next((i for i, long in enumerate(LONG_FIRST) if long in item.nodeid), len(LONG_FIRST))
+    def rank(item):
+        long = next((i for i, name in enumerate(LONG_FIRST) if name in item.nodeid), None)
+        return long if long is not None else len(LONG_FIRST) + (0 if item.fspath.basename in BROWSER_GROUPS else 1)
     items.sort(key=rank)  # a stable sort: the rest keep their order
+
+
+def pytest_configure(config):
+    "Under xdist, the controller starts the docs site's build while the workers run their first tests"
+    if hasattr(config, 'workerinput') or not getattr(config.option, 'numprocesses', None) or config.option.keyword: return
+    wanted = [Path(a.split('::')[0]).resolve() for a in config.args]
+    if not any(t.is_dir() and (t/BROWSER_GROUPS[0]).exists() or t.name in BROWSER_GROUPS for t in wanted): return
+    import uuid
+    config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex  # the run's id, which xdist gives the workers
+    config.early_docs = subprocess.Popen([sys.executable, __file__, config.option.testrunuid], cwd=ROOT,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pytest_unconfigure(config):
+    if (build := getattr(config, 'early_docs', None)) and build.poll() is None: build.kill()  # the run ended first
 
 
 # --- no network ----------------------------------------------------------------------------------------------------------
@@ -168,12 +188,10 @@ def untar_data_afresh(url:str) -> Path:
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at
 
 
-@pytest.fixture(scope='session')
-def docs_built():
-    """The docs site in _docs/, built by the same command as `make docs` in a fresh process, once per test run: the two
-    browser test files run on two workers, and the one that comes second finds the first one's build (a lock and a stamp)"""
+def build_site(run_id:str) -> Path:
+    """The docs site in _docs/, built by the same command as `make docs`, once per test run: by the controller early
+    (pytest_configure), else by the first worker to want it; the others wait for it (a lock, and a stamp with the run's id)"""
     from filelock import FileLock
-    run_id = os.environ.get('PYTEST_XDIST_TESTRUNUID') or f'pid {os.getpid()}'  # the same in every worker of one run
     stamp = DOCS/'.built-for-test-run'
     SHOTS.mkdir(exist_ok=True)
     with FileLock(SHOTS/'.docs-build.lock', timeout=900):
@@ -181,6 +199,12 @@ def docs_built():
             subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py')], check=True, cwd=ROOT, timeout=600)
             stamp.write_text(run_id)
     return DOCS
+
+
+@pytest.fixture(scope='session')
+def docs_built():
+    "The docs site, built once per test run (build_site): the two browser groups run on two workers"
+    return build_site(os.environ.get('PYTEST_XDIST_TESTRUNUID') or f'pid {os.getpid()}')  # the same in every worker
 
 
 def site_pages() -> list:
@@ -227,10 +251,48 @@ def site(docs_built):
 
 
 AXE = ROOT/'docs'/'node_modules'/'axe-core'/'axe.min.js'
-AXE_RUN = '''async rules => (await axe.run(document, {resultTypes: ['violations'], ...(rules ? {runOnly: rules} : {})})).violations
+AXE_RUN = '''async ([rules, skip]) => (await axe.run(document, {resultTypes: ['violations'], ...(rules ? {runOnly: rules} : {}),
+                                                             rules: Object.fromEntries(skip.map(r => [r, {enabled: false}]))})).violations
   .filter(v => v.impact === 'serious' || v.impact === 'critical')
   .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\\n')[1]}`)'''
 COLOUR_RULES = ['color-contrast', 'link-in-text-block']  # the axe-core rules whose answer depends on the colours
+
+
+# axe-core's colour rules ask of each piece of text whether it stands out from what lies behind it (and of each link
+# whether it stands out from the text around it). Two elements that look the same get the same answer: the same tag,
+# colour, font size and weight, decoration, shadow and display, the same colour around them, and the same backgrounds,
+# opacities and positions all the way up to the page. The site shows a few hundred looks on tens of thousands of
+# elements (every keyword of every code block), and asking about each made the colour rules most of the test suite's
+# time. So each test process asks the colour rules about the first visible element of each look in each theme, on
+# whichever page shows it first, and the other rules about every element. MNIST37_AXE_EVERY=1 asks about every element.
+LOOKS = r"""seen => {
+  const have = new Set(seen), fresh = [], chain = new Map();
+  const behind = e => {  // what lies behind e: each ancestor that paints, fades, filters or is positioned, up to the page
+    if (!e || e.nodeType !== 1) return '';
+    if (!chain.has(e)) {
+      const s = getComputedStyle(e), b = getComputedStyle(e, '::before'), a = getComputedStyle(e, '::after');
+      const own = [s.backgroundColor, s.backgroundImage, s.opacity, s.position, s.zIndex, s.mixBlendMode, s.filter,
+                   s.backdropFilter, b.backgroundColor, a.backgroundColor].join(' ');
+      const plain = own === 'rgba(0, 0, 0, 0) none 1 static auto normal none none rgba(0, 0, 0, 0) rgba(0, 0, 0, 0)';
+      chain.set(e, (plain ? '' : own + '|') + behind(e.parentElement));
+    }
+    return chain.get(e);
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    const link = el.matches('a[href], [role=link]');
+    if (!link && ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;  // no text of its own
+    if (!el.checkVisibility({visibilityProperty: true})) continue;  // hidden: neither axe nor a reader sees it
+    const s = getComputedStyle(el), p = getComputedStyle(el.parentElement || el);
+    const look = [el.tagName, link, s.color, s.fontSize, s.fontWeight, s.textDecorationLine, s.textDecorationColor,
+                  s.textShadow, s.webkitTextStrokeWidth, s.borderBottom, s.display, p.color, p.fontWeight,
+                  p.textDecorationLine, behind(el)].join('~');
+    if (!have.has(look)) { have.add(look); fresh.push(look); el.setAttribute('data-axe-look', ''); }
+  }
+  axe.configure({rules: [{id: 'color-contrast', selector: '[data-axe-look]'},
+                         {id: 'link-in-text-block', selector: 'a[href][data-axe-look], [role=link][data-axe-look]'}]});
+  return fresh;
+}"""
+_looks_seen = {}  # theme -> the looks this test process has asked the colour rules about
 
 
 def axe(page, rules=None) -> list:
@@ -239,7 +301,13 @@ def axe(page, rules=None) -> list:
     page.add_style_tag(content='*, *::before, *::after { transition: none !important; animation: none !important; }')
     page.wait_for_timeout(100)
     page.add_script_tag(path=str(AXE))
-    return page.evaluate(AXE_RUN, rules)
+    if os.environ.get('MNIST37_AXE_EVERY') != '1':
+        seen = _looks_seen.setdefault(page.evaluate('document.documentElement.dataset.theme'), [])
+        if not (fresh := page.evaluate(LOOKS, seen)):  # no look this process has not checked: leave the colour rules out
+            if rules and set(rules) <= set(COLOUR_RULES): return []
+            return page.evaluate(AXE_RUN, [rules, COLOUR_RULES])
+        seen += fresh
+    return page.evaluate(AXE_RUN, [rules, []])
 
 
 def open_tab(context, url, before=None):
@@ -279,3 +347,6 @@ def chromium(site):
                               args=['--no-sandbox', '--disable-gpu', '--disable-background-networking'])
         yield b
         b.close()
+
+
+if __name__ == '__main__': build_site(sys.argv[1])  # pytest_configure's early build

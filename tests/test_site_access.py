@@ -25,16 +25,35 @@ def test_every_page_in_dark_mode(chromium, site):
     "On a dark system every page is dark, axe-core's colour rules find nothing serious or critical, and it fits a phone"
     need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
     found, wide = {}, {}
+    dark = chromium.new_context(viewport={'width': 1280, 'height': 900}, color_scheme='dark')  # one cache, as a reader's
     for path in site_pages():
-        page = tab(chromium, site, path, 'dark')
+        page = open_tab(dark, f'{site}/{path}')
         if path == 'playground.html': page.wait_for_function('window.playground && window.playground.ready', timeout=60_000)
         assert page.evaluate('document.documentElement.dataset.theme') == 'dark', f'{path}: not dark with a dark system'
         if bad := axe(page, COLOUR_RULES): found[path] = bad
         if path in ('playground.html', 'linear.html'): page.screenshot(path=str(SHOTS/f'dark-{Path(path).stem}.png'))
         if (w := phone_width(page)) > 390: wide[path] = w
-        page.context.close()
+        page.close()
+    dark.close()
     assert not found, json.dumps(found, indent=1)
     assert not wide, f'wider than a 390 px phone: {wide}'
+
+def test_colour_rules_see_every_look(chromium):
+    """axe() asks the colour rules once per look (conftest.LOOKS): still it finds one faint line among two hundred fine
+    ones, the same text on a dark background, and a link that looks like the text around it; a second page with
+    only the looks already asked about is not asked again"""
+    need(AXE.is_file(), f'axe-core is not installed in {AXE.parents[1]}: run `npm ci` in docs/')
+    fine = '<p>fine <a href="#a">a link</a></p>' * 200
+    bad = ('<p style="color: #bbb">faint</p><div style="background: #222"><p>dark behind</p></div>'
+           '<p>text with <a href="#b" style="color: #333; text-decoration: none">a hidden link</a> in it</p>')
+    page = chromium.new_page()
+    found = []
+    for body in (fine + bad, fine + bad):  # the second time every look has been asked about
+        page.set_content(f'<html lang="en" data-theme="probe"><head><title>t</title></head><body><main>{body}</main></body></html>')
+        found.append(axe(page, COLOUR_RULES))
+    page.close()
+    assert sorted(v.split(':')[0] for v in found[0]) == ['color-contrast (2)', 'link-in-text-block (1)'], found[0]
+    assert found[1] == [], found[1]
 
 def test_theme_switch_still_works(chromium, site):
     "On a dark system the theme's switch still turns the page light"
