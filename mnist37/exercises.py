@@ -356,6 +356,27 @@ def check_quadratic_grads(f, # the reader's `f(t, y, params)`
                            'multiplies t**2, and `b` multiplies t.'),
     }, 'the same gradients autograd finds.')
 
+# %% ../nbs/95_exercises.ipynb #c3a9e1d4
+def _gradient_checked(got, # what the reader's loss gave, already found to have the right value
+                      raw:torch.Tensor, # the scores it was computed from, which record gradients
+                      loss, # the right loss, as a function of the scores
+                      fb:Feedback, # the answer so far
+                      arg:str, # the name of the reader's argument that holds the scores
+                     ) -> Feedback:
+    "`fb` if `got` is a tensor whose gradient reaches `raw` and is `loss`'s; else the hint for what cut it off"
+    if not fb.ok: return fb
+    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
+        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
+        'scores: return the tensor itself.')
+    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
+        '(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off), so `backward` could not reach '
+        f'the weights: compute it from `{arg}` directly.')
+    got.backward()
+    answer = torch.autograd.grad(loss(raw), raw)[0]
+    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
+        f'gradient is not: {differ(raw.grad, answer)}.')
+    return fb
+
 # %% ../nbs/95_exercises.ipynb #8da65c88
 @checker
 def check_mnist_loss(f, # the reader's `f(predictions, targets)`
@@ -374,18 +395,7 @@ def check_mnist_loss(f, # the reader's `f(predictions, targets)`
         'no mean': (torch.where(targs == 1, 1 - s.sigmoid(), s.sigmoid()), 'Your loss has one value per image: a loss '
                     'is a single number, so take their mean.'),
     }, 'a confident right answer costs little, a confident wrong one a lot.')
-    if not fb.ok: return fb
-    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
-        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
-        'scores: return the tensor itself.')
-    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
-        '(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off), so `backward` could not reach '
-        'the weights: compute it from `predictions` directly.')
-    got.backward()
-    answer = torch.autograd.grad(loss(raw), raw)[0]
-    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
-        f'gradient is not: {differ(raw.grad, answer)}.')
-    return fb
+    return _gradient_checked(got, raw, loss, fb, 'predictions')
 
 # %% ../nbs/95_exercises.ipynb #ff9b4a61
 @checker
@@ -833,25 +843,6 @@ def check_log_softmax(f, # the reader's `f(scores)`
                    'finite even for scores 1,000 apart.')
 
 # %% ../nbs/95_exercises.ipynb #d102ca96
-def _gradient_checked(got, # what the reader's loss gave, already found to have the right value
-                      raw:torch.Tensor, # the scores it was computed from, which record gradients
-                      loss, # the right loss, as a function of the scores
-                      fb:Feedback, # the answer so far
-                      arg:str, # the name of the reader's argument that holds the scores
-                     ) -> Feedback:
-    "`fb` if `got` is a tensor whose gradient reaches `raw` and is `loss`'s; else the hint for what cut it off"
-    if not fb.ok: return fb
-    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
-        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
-        'scores: return the tensor itself.')
-    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
-        f'(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off): compute it from `{arg}`.')
-    got.backward()
-    answer = torch.autograd.grad(loss(raw), raw)[0]
-    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
-        f'gradient is not: {differ(raw.grad, answer)}.')
-    return fb
-
 @checker
 def check_cross_entropy(f, # the reader's `f(scores, targets)`
                        ) -> Feedback:
