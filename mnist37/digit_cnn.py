@@ -114,12 +114,8 @@ def train_digit_cnn(epochs:int=5, # passes over the training images
     torch.manual_seed(seed)
     return fit_digits(digit_cnn(), epochs, lr, bs, augment, progress=progress)
 
-def train_digit_cnn_short(epochs:int=2, # passes over the training images
-                          lr:float=1e-2, # peak learning rate
-                          seed:int=42, # fixes the starting weights and the shuffling
-                          progress:bool=False, # print the test accuracy after each epoch
-                         ) -> TrainedDigits:
-    "The short recipe for `digit_cnn`: fewer epochs, and no augmentation"
+def train_digit_cnn_short(epochs:int=2, lr:float=1e-2, seed:int=42, progress:bool=False) -> TrainedDigits:
+    "The short recipe for `digit_cnn`: `train_digit_cnn` (arguments as there) for fewer epochs, without augmentation"
     return train_digit_cnn(epochs, lr, seed=seed, augment=False, progress=progress)
 
 def train_linear10(epochs:int=5, # passes over the training images
