@@ -969,7 +969,8 @@ def _cycle(pos:float, warmup:float=0.25, start:float=1/25, shape:str='cos') -> f
 @checker
 def check_one_cycle(f, # the reader's `f(pos, lr_max)`
                    ) -> Feedback:
-    "Check `f(pos, lr_max)`: the one-cycle learning rate, from a 25th of the peak up to it a quarter of the way in, then down to almost 0"
+    "Check `f(pos, lr_max)`: the one-cycle learning rate at `pos` for the peak `lr_max`"
+    # from a 25th of the peak up to it a quarter of the way in, then down to almost 0
     pos = [i / 20 for i in range(21)]
     got = [attempt(f, p, 1.) for p in pos]
     return verdict(got, [_cycle(p) for p in pos], {

@@ -30,7 +30,7 @@ def _labels(width:int) -> list:
     return VOCAB if width <= len(VOCAB) else DIGITS
 
 def _probs(scores:np.ndarray) -> np.ndarray:
-    "Each class's probability: a sigmoid of one score (of a 3, then a 7), or a softmax of one score per class, without overflow"
+    "Each class's probability, without overflow: a sigmoid of one score (a 3, then a 7), or a softmax of several"
     if scores.shape[1] == 1:
         p3 = 0.5 * (1 + np.tanh(scores[:, 0] / 2))  # the sigmoid, written so that no exp overflows
         return np.stack([p3, 1 - p3], 1)
@@ -84,7 +84,7 @@ def iter_predictions(srcs, # pictures: anything `preprocess` takes
     return _predictions(iter(srcs), model, bs, top)  # a generator made here, so that a bad `bs` is refused at the call
 
 def _prepared(src):
-    "`preprocess(src)`, or the `ImageError` that is its answer: whatever goes wrong with one picture is that picture's line"
+    "`preprocess(src)`, or the `ImageError` that is its answer: what goes wrong with one picture is that picture's line"
     try: return preprocess(src)
     except ImageError as e: return e
     except Exception as e:
@@ -187,7 +187,7 @@ class OnnxModel:
         self.batch = ins[0].shape[0] if self.fixed else 256  # it is run that many at a time
 
     def scores(self, xb:np.ndarray) -> np.ndarray:
-        "The model's scores for prepared `(n, 28, 28)` images, `(n, 1)`, `(n, 2)` or `(n, 10)`, run `self.batch` images at a time"
+        "The model's scores, `(n, 1)`, `(n, 2)` or `(n, 10)`, for prepared `(n, 28, 28)` images, `self.batch` at a time"
         xb = np.ascontiguousarray(xb, dtype=np.float32)
         return np.concatenate([self._chunk(xb[i:i + self.batch]) for i in range(0, len(xb), self.batch)]
                               or [np.zeros((0, self.width))])
