@@ -78,26 +78,34 @@ def fit_digits(model:nn.Module, # the model to train (it is changed in place)
                bs:int=256, # images per batch
                augment:bool=True, # nudge each training batch with `random_affine`
                data:tuple=None, # `digit_images()`, if already loaded
-               progress:bool=False, # print the test accuracy after each epoch
+               progress:bool=False, # show fastai's progress bars and table of epochs, as a `Learner` does
               ) -> TrainedDigits:
     "Train a ten-digit model with Adam and `one_cycle`, scoring it on the test images after each epoch"
     train_x, train_y, test_x, test_y = data or digit_images()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     n, curve, seconds = len(train_x) // bs, [], 0.
-    for epoch in range(epochs):
+    if progress:  # fastai's own bars (HTML in a notebook, text in a terminal) and table, as `Learner.fit` shows them
+        from fastprogress.fastprogress import format_time, master_bar, progress_bar
+        bar = master_bar(range(epochs))
+        bar.write(['epoch', 'train_loss', 'valid_loss', 'accuracy', 'time'], table=True)
+    for epoch in bar if progress else range(epochs):
         t0 = time.perf_counter()
         model.train()
-        for i, idx in enumerate(torch.randperm(len(train_x))[:n * bs].view(n, bs)):
+        batches, losses = torch.randperm(len(train_x))[:n * bs].view(n, bs), []
+        for i, idx in enumerate(progress_bar(batches, parent=bar) if progress else batches):
             lr_now, beta1 = one_cycle((epoch * n + i) / (epochs * n), lr)
             for g in opt.param_groups: g['lr'], g['betas'] = lr_now, (beta1, 0.99)
             xb = as_floats(train_x[idx])
             if augment: xb = random_affine(xb)
             loss = F.cross_entropy(model(_rows_or_images(model, xb)), train_y[idx])
             opt.zero_grad(); loss.backward(); opt.step()
+            losses.append(loss.detach())
         seconds += time.perf_counter() - t0
-        curve.append((digit_scores(model, test_x).argmax(1) == test_y).float().mean().item())
-        if progress:
-            print(f'epoch {epoch + 1}/{epochs}: test accuracy {curve[-1]:.4f} after {seconds:.1f}s of training')
+        scores = digit_scores(model, test_x)
+        curve.append((scores.argmax(1) == test_y).float().mean().item())
+        if progress:  # the epoch's mean training loss, and the loss and accuracy on the test images
+            numbers = torch.stack(losses).mean().item(), F.cross_entropy(scores, test_y).item(), curve[-1]
+            bar.write([str(epoch), *(f'{v:.6f}' for v in numbers), format_time(time.perf_counter() - t0)], table=True)
     return TrainedDigits(model.eval(), curve[-1], curve, seconds)
 
 # %% ../nbs/11_digit_cnn.ipynb #d11a0023
@@ -106,7 +114,7 @@ def train_digit_cnn(epochs:int=5, # passes over the training images
                     bs:int=256, # images per batch
                     seed:int=42, # fixes the starting weights, the shuffling and the augmentation
                     augment:bool=True, # nudge the training images with `random_affine`
-                    progress:bool=False, # print the test accuracy after each epoch
+                    progress:bool=False, # show fastai's progress bars and table of epochs, as a `Learner` does
                    ) -> TrainedDigits:
     "The full recipe for `digit_cnn`: what made the `cnn10` model that ships with mnist37"
     torch.manual_seed(seed)
@@ -119,7 +127,7 @@ def train_digit_cnn_short(epochs:int=2, lr:float=1e-2, seed:int=42, progress:boo
 def train_linear10(epochs:int=5, # passes over the training images
                    lr:float=3e-3, # peak learning rate
                    seed:int=42, # fixes the starting weights and the shuffling
-                   progress:bool=False, # print the test accuracy after each epoch
+                   progress:bool=False, # show fastai's progress bars and table of epochs, as a `Learner` does
                   ) -> TrainedDigits:
     "The recipe for `linear10`: the loop of the CNN, without augmentation (a linear model has no use for it)"
     torch.manual_seed(seed)
