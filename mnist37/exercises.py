@@ -888,13 +888,16 @@ def _first_and_second(f, scores, targs, metric, mistakes:dict, praise:str) -> Fe
     other_targs = torch.tensor([3, 0, 4, 3, 0, 2, 4])
     return _second(f, (other, other_targs), metric(other, other_targs), praise)
 
+def _seven_images() -> torch.Tensor:
+    "Scores of seven images for four classes, the first example of `check_digit_accuracy` and `check_top2_accuracy`"
+    return torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0.2, 0.1, 1.],
+                         [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])  # new each time: `f` may change them
+
 @checker
 def check_digit_accuracy(f, # the reader's `f(scores, targets)`
                         ) -> Feedback:
     "Check `f(scores, targets)`: the fraction of rows of `scores` whose largest score is in the column `targets` names"
-    scores = torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0., 0., 1.],
-                           [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])
-    targs = torch.tensor([0, 1, 2, 3, 0, 2, 3])
+    scores, targs = _seven_images(), torch.tensor([0, 1, 2, 3, 0, 2, 3])
     return _first_and_second(f, scores, targs, lambda s, t: (s.argmax(1) == t).float().mean(), {
         'argmin': ((scores.argmin(1) == targs).float().mean(), 'You took the smallest score: the answer is the class '
                    'with the highest score, `argmax(1)`.'),
@@ -915,9 +918,7 @@ def _top_k(scores, targs, k=2, largest=True):
 def check_top2_accuracy(f, # the reader's `f(scores, targets)`
                        ) -> Feedback:
     "Check `f(scores, targets)`: the fraction of rows whose right class has one of the row's two highest scores"
-    scores = torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0.2, 0.1, 1.],
-                           [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])
-    targs = torch.tensor([3, 1, 1, 3, 0, 0, 3])
+    scores, targs = _seven_images(), torch.tensor([3, 1, 1, 3, 0, 0, 3])
     return _first_and_second(f, scores, targs, _top_k, {
         'top 1': ((scores.argmax(1) == targs).float().mean(), 'That is the ordinary accuracy, of the highest score '
                   'alone: count an image as right when its class has either of the two highest scores (`topk(2)`).'),
