@@ -33,12 +33,13 @@ def _shown(name:str, # a file name, or a line with file names in it
     return ''.join(out)
 
 def _one_thread():
-    "Train on one CPU thread, as the chapters do: these models are too small to gain from more, and on a busy machine more threads wait for each other"
+    "Train on one CPU thread, as the chapters do"
+    # these models are too small to gain from more threads, and on a busy machine more threads wait for each other
     import torch
     torch.set_num_threads(1)
 
 def _data(args):
-    "Write MNIST_SAMPLE (--full: the whole MNIST), or check a copy pixel by pixel and put right what is wrong; say which"
+    "Write MNIST_SAMPLE (--full: all of MNIST), or check a copy pixel by pixel and put right what is wrong; say which"
     from mnist37.folders import MNIST_PNG, SAMPLE, folder_problems, update_folder
     spec = MNIST_PNG if args.full else SAMPLE
     try: up = update_folder(spec, Path(args.data_dir) if args.data_dir else None, verify=True,
@@ -53,8 +54,9 @@ def _data(args):
     checked = f'all {n:,} images, every pixel as packaged' + (', labels.csv right' if spec.labels_csv else '')
     path = _shown(str(up.path))
     if up.new: print(f'wrote {spec.urls_name} into {path} and read back every file: {checked}')
-    elif up.rewritten: print(f'repaired {spec.urls_name} in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
-                             f'touched nothing else, and read back every file: {checked}')
+    elif up.rewritten:
+        print(f'repaired {spec.urls_name} in {path} ({"; ".join(up.problems[:3])}): rewrote {up.rewrote()}, '
+              f'touched nothing else, and read back every file: {checked}')
     else: print(f'{spec.urls_name} in {path} is complete: {checked}')
     return 0
 

@@ -356,6 +356,27 @@ def check_quadratic_grads(f, # the reader's `f(t, y, params)`
                            'multiplies t**2, and `b` multiplies t.'),
     }, 'the same gradients autograd finds.')
 
+# %% ../nbs/95_exercises.ipynb #c3a9e1d4
+def _gradient_checked(got, # what the reader's loss gave, already found to have the right value
+                      raw:torch.Tensor, # the scores it was computed from, which record gradients
+                      loss, # the right loss, as a function of the scores
+                      fb:Feedback, # the answer so far
+                      arg:str, # the name of the reader's argument that holds the scores
+                     ) -> Feedback:
+    "`fb` if `got` is a tensor whose gradient reaches `raw` and is `loss`'s; else the hint for what cut it off"
+    if not fb.ok: return fb
+    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
+        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
+        'scores: return the tensor itself.')
+    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
+        '(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off), so `backward` could not reach '
+        f'the weights: compute it from `{arg}` directly.')
+    got.backward()
+    answer = torch.autograd.grad(loss(raw), raw)[0]
+    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
+        f'gradient is not: {differ(raw.grad, answer)}.')
+    return fb
+
 # %% ../nbs/95_exercises.ipynb #8da65c88
 @checker
 def check_mnist_loss(f, # the reader's `f(predictions, targets)`
@@ -374,18 +395,7 @@ def check_mnist_loss(f, # the reader's `f(predictions, targets)`
         'no mean': (torch.where(targs == 1, 1 - s.sigmoid(), s.sigmoid()), 'Your loss has one value per image: a loss '
                     'is a single number, so take their mean.'),
     }, 'a confident right answer costs little, a confident wrong one a lot.')
-    if not fb.ok: return fb
-    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
-        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
-        'scores: return the tensor itself.')
-    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
-        '(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off), so `backward` could not reach '
-        'the weights: compute it from `predictions` directly.')
-    got.backward()
-    answer = torch.autograd.grad(loss(raw), raw)[0]
-    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
-        f'gradient is not: {differ(raw.grad, answer)}.')
-    return fb
+    return _gradient_checked(got, raw, loss, fb, 'predictions')
 
 # %% ../nbs/95_exercises.ipynb #ff9b4a61
 @checker
@@ -833,25 +843,6 @@ def check_log_softmax(f, # the reader's `f(scores)`
                    'finite even for scores 1,000 apart.')
 
 # %% ../nbs/95_exercises.ipynb #d102ca96
-def _gradient_checked(got, # what the reader's loss gave, already found to have the right value
-                      raw:torch.Tensor, # the scores it was computed from, which record gradients
-                      loss, # the right loss, as a function of the scores
-                      fb:Feedback, # the answer so far
-                      arg:str, # the name of the reader's argument that holds the scores
-                     ) -> Feedback:
-    "`fb` if `got` is a tensor whose gradient reaches `raw` and is `loss`'s; else the hint for what cut it off"
-    if not fb.ok: return fb
-    if not isinstance(got, torch.Tensor): return hint('a number, not a tensor', 'The value is right, but it is a '
-        f'plain Python {type(got).__name__} (from `.item()` or `float`), and SGD cannot follow a number back to the '
-        'scores: return the tensor itself.')
-    if got.grad_fn is None: return hint('cut off', 'The value is right, but the tensor has no way back to the scores '
-        f'(`.detach()`, `.data`, `torch.tensor(...)` or `torch.no_grad()` cut it off): compute it from `{arg}`.')
-    got.backward()
-    answer = torch.autograd.grad(loss(raw), raw)[0]
-    if raw.grad is None or not same(raw.grad, answer): return hint('wrong gradient', 'The value is right, but its '
-        f'gradient is not: {differ(raw.grad, answer)}.')
-    return fb
-
 @checker
 def check_cross_entropy(f, # the reader's `f(scores, targets)`
                        ) -> Feedback:
@@ -897,13 +888,16 @@ def _first_and_second(f, scores, targs, metric, mistakes:dict, praise:str) -> Fe
     other_targs = torch.tensor([3, 0, 4, 3, 0, 2, 4])
     return _second(f, (other, other_targs), metric(other, other_targs), praise)
 
+def _seven_images() -> torch.Tensor:
+    "Scores of seven images for four classes, the first example of `check_digit_accuracy` and `check_top2_accuracy`"
+    return torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0.2, 0.1, 1.],
+                         [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])  # new each time: `f` may change them
+
 @checker
 def check_digit_accuracy(f, # the reader's `f(scores, targets)`
                         ) -> Feedback:
     "Check `f(scores, targets)`: the fraction of rows of `scores` whose largest score is in the column `targets` names"
-    scores = torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0., 0., 1.],
-                           [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])
-    targs = torch.tensor([0, 1, 2, 3, 0, 2, 3])
+    scores, targs = _seven_images(), torch.tensor([0, 1, 2, 3, 0, 2, 3])
     return _first_and_second(f, scores, targs, lambda s, t: (s.argmax(1) == t).float().mean(), {
         'argmin': ((scores.argmin(1) == targs).float().mean(), 'You took the smallest score: the answer is the class '
                    'with the highest score, `argmax(1)`.'),
@@ -924,9 +918,7 @@ def _top_k(scores, targs, k=2, largest=True):
 def check_top2_accuracy(f, # the reader's `f(scores, targets)`
                        ) -> Feedback:
     "Check `f(scores, targets)`: the fraction of rows whose right class has one of the row's two highest scores"
-    scores = torch.tensor([[3., 1., 0., 2.], [0., 2., 1., 0.5], [1., 1.5, 3., 0.], [0., 0.2, 0.1, 1.],
-                           [2., 4., 1., 0.], [0.5, 0., 2., 1.], [1., 3., 0., 2.5]])
-    targs = torch.tensor([3, 1, 1, 3, 0, 0, 3])
+    scores, targs = _seven_images(), torch.tensor([3, 1, 1, 3, 0, 0, 3])
     return _first_and_second(f, scores, targs, _top_k, {
         'top 1': ((scores.argmax(1) == targs).float().mean(), 'That is the ordinary accuracy, of the highest score '
                   'alone: count an image as right when its class has either of the two highest scores (`topk(2)`).'),
@@ -978,7 +970,8 @@ def _cycle(pos:float, warmup:float=0.25, start:float=1/25, shape:str='cos') -> f
 @checker
 def check_one_cycle(f, # the reader's `f(pos, lr_max)`
                    ) -> Feedback:
-    "Check `f(pos, lr_max)`: the one-cycle learning rate, from a 25th of the peak up to it a quarter of the way in, then down to almost 0"
+    "Check `f(pos, lr_max)`: the one-cycle learning rate at `pos` for the peak `lr_max`"
+    # from a 25th of the peak up to it a quarter of the way in, then down to almost 0
     pos = [i / 20 for i in range(21)]
     got = [attempt(f, p, 1.) for p in pos]
     return verdict(got, [_cycle(p) for p in pos], {

@@ -187,7 +187,8 @@ def update_folder(spec:Folder, # `SAMPLE` or `MNIST_PNG`
     except OSError as e:
         why = e.strerror or e
         if e.errno in (errno.EEXIST, errno.ENOTDIR):  # mkdir met a file on the way down: name it
-            why = f'{next((p for p in reversed([data_dir, *data_dir.parents]) if p.exists() and not p.is_dir()), data_dir)} is not a folder'
+            on_the_way = reversed([data_dir, *data_dir.parents])
+            why = f'{next((p for p in on_the_way if p.exists() and not p.is_dir()), data_dir)} is not a folder'
         raise DataError(f'cannot write {spec.urls_name} into {data_dir}: {why}. Set FASTAI_HOME to a writable '
                         'folder (for example FASTAI_HOME=~/.fastai-mnist37) or pass data_dir=') from None
 
@@ -220,7 +221,7 @@ def _build(spec:Folder, data_dir:Path, progress:bool):
     finally: _remove_leftovers(spec, data_dir)
 
 def _repair(spec:Folder, data_dir:Path, bad:list, progress:bool):
-    "Put right each entry in `bad`: replacements are written beside the folder, then renamed into place; with the lock held"
+    "Put right each entry in `bad` (the lock held): replacements are written beside the folder, then renamed into place"
     dest = data_dir/spec.name
     folder_names = {n for n, _ in bad if not n.endswith('.png') and n != 'labels.csv'}
     for n, k in bad:  # only a link or one of our files is ever replaced: a folder or a FIFO of yours stops the repair

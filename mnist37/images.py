@@ -6,14 +6,14 @@ Docs: https://mnist37.github.io/mnist37/images.html.md"""
 
 # %% auto #0
 __all__ = ['MAX_SIDE', 'MAX_FILE_BYTES', 'PIPE_SECONDS', 'FORMATS', 'MNIST_SIDE', 'DIGIT_BOX', 'CENTRE', 'ImageError',
-           'picture_name', 'read_image', 'background', 'otsu_threshold', 'to_mnist', 'preprocess', 'synthetic_photo']
+           'picture_name', 'read_image', 'background', 'otsu_threshold', 'to_mnist', 'preprocess']
 
 # %% ../nbs/92_images.ipynb #614041c1
 import io, os, select, time, warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .storage import file_kind
 
@@ -279,30 +279,3 @@ def preprocess(src, # anything `read_image` takes
               ) -> np.ndarray: # (28, 28), ready for a model
     "Read a picture and prepare it like an MNIST digit"
     return to_mnist(read_image(src, name), picture_name(src, name))
-
-# %% ../nbs/92_images.ipynb #c11d7eb1
-def synthetic_photo(digit, # the character to draw, e.g. 3 or '7'
-                    size:tuple=(160, 120), # (width, height) of the photo in pixels
-                    height:float=0.6, # font size as a fraction of the photo's shorter side
-                    angle:float=0., # tilt, degrees anticlockwise
-                    pos:tuple=None, # (x, y) of the digit's top left corner; default: somewhere at random
-                    font:str='DejaVuSans.ttf', # a TrueType font file or name; PIL's own font if it can't be found
-                    seed:int=0, # for the position and the paper's grain
-                   ) -> Image.Image: # an RGB picture
-    "An RGB 'photo' of `digit`, in dark ink on unevenly lit light paper"
-    rng = np.random.default_rng(seed)
-    w, h = size
-    fs = max(8, int(min(w, h) * height))
-    try: face = ImageFont.truetype(font, fs)
-    except OSError: face = ImageFont.load_default(fs)
-    glyph = Image.new('L', (2 * fs, 2 * fs))
-    ImageDraw.Draw(glyph).text((fs, fs), str(digit), fill=255, font=face, anchor='mm')
-    glyph = glyph.rotate(angle, resample=Image.BICUBIC)
-    glyph = glyph.crop(glyph.getbbox())
-    gw, gh = min(glyph.width, w), min(glyph.height, h)
-    x, y = pos or (int(rng.integers(0, w - gw + 1)), int(rng.integers(0, h - gh + 1)))
-    paper = 210 + np.linspace(-20, 20, w)[None] + rng.normal(0, 5, (h, w))  # brighter to the right, with grain
-    ink = np.zeros((h, w))
-    ink[y:y + gh, x:x + gw] = np.asarray(glyph, dtype=np.float64)[:gh, :gw] / 255
-    grey = paper * (1 - ink) + 35 * ink
-    return Image.fromarray(np.clip(grey[..., None] * [1, 0.97, 0.88], 0, 255).astype(np.uint8))  # yellowish paper

@@ -81,7 +81,10 @@ def train_model(kind:str='cnn', # one of `MODEL_KINDS`
                 **kwargs, # passed to the recipe, e.g. `epochs`, `lr`, `seed`
                ): # what the recipe returns: see `RECIPES`
     "Train a model of the given kind with its chapter's recipe, the row of `RECIPES` for `kind`"
-    with nullcontext() if progress else quiet_training(): return recipe_for(kind).train(**kwargs)
+    train = recipe_for(kind).train
+    # chapter 11's recipes draw fastai's display themselves, when asked; a `Learner` draws it unless made quiet
+    if 'progress' in inspect.signature(train).parameters: kwargs = {'progress': progress, **kwargs}
+    with nullcontext() if progress else quiet_training(): return train(**kwargs)
 
 # %% ../nbs/07_models.ipynb #629da093
 def save_weights(model:nn.Module, # a trained model

@@ -116,7 +116,7 @@ def one_line_error(r, status=2) -> str:
 @pytest.fixture(scope='session')
 def photos(tmp_path_factory):
     "A folder with a photographed 3 and 7 (`three.jpg`, `seven.png`), an empty file and a text file named like a picture"
-    from mnist37.images import synthetic_photo
+    from mnist37.photos import synthetic_photo
     d = tmp_path_factory.mktemp('photos')
     synthetic_photo(3, (400, 300), seed=1).save(d/'three.jpg')
     synthetic_photo(7, (250, 600), 0.4, angle=-7, seed=2).save(d/'seven.png')

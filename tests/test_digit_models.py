@@ -12,7 +12,7 @@ from mnist37.data import load_mnist_arrays
 from mnist37.digit_cnn import digit_scores, digit_images, train_linear10
 from mnist37.inference import OnnxModel, class_probs, iter_predictions, packaged_onnx, predict, prob_3
 from mnist37.kinds import WeightsError
-from mnist37.models import export_onnx, load_weights, packaged_model, packaged_weights
+from mnist37.models import export_onnx, load_weights, packaged_model, packaged_weights, train_model
 from mnist37.storage import assets_dir
 
 TEN = ('linear10', 'cnn10')
@@ -52,6 +52,20 @@ def test_recipe_is_seeded():
     torch.set_num_threads(1)
     a, b, c = (train_linear10(epochs=1, seed=s).model.weight for s in (42, 42, 7))
     assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_training_shows_progress_as_the_3_or_7_kinds_do(capsys):
+    "`mnist37 train --model cnn10` showed nothing until it was done; now fastai's bars and table of epochs, as for `cnn`"
+    torch.set_num_threads(1)
+    trained = train_model('linear10', epochs=2)  # progress=True, as `mnist37 train` passes it (the quickest recipe)
+    out = capsys.readouterr().out
+    rows = [line.split('\r')[-1].split() for line in out.splitlines()]  # a bar redraws itself after a '\r'
+    table = [r for r in rows if r and (r[0] == 'epoch' or r[0].isdigit())]
+    assert table and table[0] == ['epoch', 'train_loss', 'valid_loss', 'accuracy', 'time'], out
+    assert [r[0] for r in table[1:]] == ['0', '1'] and float(table[-1][3]) == pytest.approx(trained.accuracy, abs=1e-6)
+    assert 'Epoch 2/2' in out, out  # the bar over each epoch's batches
+    train_model('linear10', progress=False, epochs=1)
+    assert capsys.readouterr().out == ''
 
 def test_ten_digit_weights_are_not_taken_for_the_3_or_7_kinds(tmp_path):
     "Each family's files are refused as the other's, in one line that says why"

@@ -13,7 +13,8 @@ import torch
 from PIL import Image
 
 from conftest import CMD, SMALL_CMD, SMALL_N, one_line_error, run
-from mnist37.images import PIPE_SECONDS, ImageError, preprocess, read_image, synthetic_photo
+from mnist37.images import PIPE_SECONDS, ImageError, preprocess, read_image
+from mnist37.photos import synthetic_photo
 from mnist37.inference import OnnxModel, Prediction, iter_predictions, predict, predict_batch, prob_3
 from mnist37.models import WeightsError, load_weights, new_model, packaged_model, save_weights
 from mnist37.folders import mnist_sample, sample_problems

@@ -66,7 +66,8 @@ def test_page_links_only_files_of_the_site():
 @pytest.mark.skipif(not shutil.which('node'), reason='no Node.js')
 def test_javascript_to_mnist_matches_python(tmp_path):
     "images.js gives Python's `to_mnist` picture for photos: dark ink on uneven paper, tilted, light on dark, tiny"
-    from mnist37.images import read_image, synthetic_photo, to_mnist
+    from mnist37.images import read_image, to_mnist
+    from mnist37.photos import synthetic_photo
     photos = [synthetic_photo(3, seed=1), synthetic_photo(7, angle=15, seed=2), synthetic_photo(3, size=(90, 300), seed=3),
               synthetic_photo(7, size=(40, 30), height=0.5, seed=4)]
     greys = [read_image(p) for p in photos] + [1 - read_image(synthetic_photo(7, seed=5))]  # and bright ink on black

@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 from mnist37.data import load_sample_arrays
-from mnist37.images import ImageError, preprocess, read_image, synthetic_photo
+from mnist37.images import ImageError, preprocess, read_image
+from mnist37.photos import synthetic_photo
 from mnist37.inference import Prediction, predict, predict_batch
 from mnist37.models import WeightsError, load_weights, new_model, packaged_weights, save_weights
 from mnist37.kinds import MODEL_KINDS

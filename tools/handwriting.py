@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist37.data import DIGITS  # score i is digit i (the ten-digit models' contract)
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT/'tests'/'fixtures'/'handwriting'
 SIDE = 280  # the playground's canvas, in which the strokes are given
-DIGITS = [str(d) for d in range(10)]  # score i is digit i (the ten-digit models' contract)
 KINDS = ('cnn10', 'linear10')  # the ten-digit models this reports on
 # how each shape is rendered: (pen width in canvas pixels, slant: x moves by slant * height above the middle, size
 # around the canvas's centre, wobble: how far each point strays at random, in pixels)

@@ -2,11 +2,10 @@
 // models: the CNN (with onnxruntime-web) and the linear model (plain JavaScript, so it answers at once). A table gives
 // each model's chance for every digit; beside it the 28x28 picture the models see, and the linear model's reasons for
 // its answer, pixel by pixel. The names (models, classes) come from data.json, written by tools/build_playground.py.
-import {read_canvas, to_mnist} from './images.js';
 import {linear_scores} from './linear.js';
 import {LoadError, mb} from './load.js';
 import {RUNTIME, load_runtime, load_scores, softmax} from './models.js';
-import {drawing_pad, list, sample_row} from './pad.js';
+import {drawing_rounds, list} from './pad.js';
 import {greys, red_blue, show_image} from './plot.js';
 
 const percent = p => `${(100 * p).toFixed(1)}%`;
@@ -82,13 +81,11 @@ function show_reasons(canvas, caption, picture, linear, k, digit) {
   caption.textContent = `For the ${digit}: their sum plus its bias is ${score.toFixed(2)}, the highest of the ten scores.`;
 }
 
-function blank_canvas(canvas) { canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height); }
-
 // Wire up the experiment in the element `root` with the page's data (data.json's `ten`, and `sizes` for the runtime)
 export async function setup_digits(root, data, report) {
   const $ = sel => root.querySelector(sel);
   const {kinds, names, vocab, onnx, linear: lin, sizes} = data.ten;
-  const canvas = $('.pg-pad canvas'), seen = $('.pg-seen canvas'), reasons = $('.pg-reasons canvas');
+  const reasons = $('.pg-reasons canvas');
   const progress = $('.pg-progress'), said = $('.pg-said');
   const lines = answer_lines($('.pg-answers'), kinds, names), cells = chance_table($('.pg-table'), kinds, names, vocab);
   const models = {}, failures = [];
@@ -99,50 +96,15 @@ export async function setup_digits(root, data, report) {
     models[lin.kind] = picture => softmax(linear_scores(picture, linear));
   }
   for (const k of kinds) if (!onnx.includes(k) && !models[k]) fail(k, `could not load ${k}.pt (it was not in the package when this site was built)`);
-  let chosen = null;  // {picture}: a sample chosen from the row, until the pen touches the paper
-  const pad = drawing_pad(canvas, changed, () => { chosen = null; samples.unpress(); });
-  const samples = sample_row($('.pg-samples'), data.ten.samples, picture => {
-    if (picture) pad.paint(picture); else pad.clear();
-    chosen = {picture};
-    changed(performance.now());
-  }, 'drawn for this page, not from MNIST');
-  pad.clear();
-  for (const s of data.ten.first) pad.stroke(s);
-  $('.pg-clear').addEventListener('click', () => { pad.clear(); chosen = null; samples.unpress(); changed(performance.now()); });
-
-  // As in experiment 1: changes that come while the models are reading wait for the next round, every round is timed
-  // into `report.updates`, and the answers are said aloud once the pen is up
-  let waiting = null, running = null;
-  function changed(time) {
-    if (time !== null) waiting = waiting ?? time;
-    running ??= rounds().finally(() => { running = null; });
-    return running;
-  }
-  async function rounds() {
-    report.busy = true;
-    while (waiting !== null) {
-      const since = waiting, start = performance.now();
-      waiting = null;
-      await update();
-      const end = performance.now();
-      report.updates.push({ms: end - start, since_drawn: end - since});
-    }
-    report.busy = false;
-    if (!pad.pen_down()) speak();
-  }
-  async function update() {
-    const picture = chosen ? chosen.picture : to_mnist(read_canvas(pad.ctx.getImageData(0, 0, canvas.width, canvas.height)));
-    root.classList.toggle('pg-blank', !picture);
-    report.picture = picture && Array.from(picture);
-    report.probs = null;
+  // As in experiment 1 (pad.js): changes that come while the models are reading wait for the next round, every round is
+  // timed into `report.updates`, and the answers are said aloud once the pen is up
+  const changed = drawing_rounds(root, report, {samples: data.ten.samples, source: 'drawn for this page, not from MNIST',
+                                                first: data.ten.first, show, speak});
+  async function show(picture) {
     if (!picture) {
-      for (const c of [seen, reasons]) blank_canvas(c);
-      $('.pg-reasons .pg-score').textContent = '';
       for (const k of kinds) if (models[k]) clear_chances(lines[k], cells[k]);
       return;
     }
-    show_image(seen, picture, greys);
-    report.probs = {};
     for (const k of kinds) {
       if (!models[k]) continue;  // still loading, or it failed
       report.probs[k] = Array.from(await models[k](picture));

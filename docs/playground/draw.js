@@ -1,11 +1,10 @@
 // Experiment 1, "Draw a 3 or a 7": a canvas that takes a mouse, a finger or a pen, and a row of MNIST's own digits to
 // choose with the keyboard; the 28x28 picture the models see; each packaged model's answer; and the linear model's
 // reasons, pixel by pixel. The linear model answers at once; the other two once onnxruntime-web has loaded.
-import {read_canvas, to_mnist} from './images.js';
 import {linear_prob_3} from './linear.js';
 import {LoadError, mb} from './load.js';
 import {RUNTIME, load_model, load_runtime} from './models.js';
-import {drawing_pad, list, sample_row} from './pad.js';
+import {drawing_rounds, list} from './pad.js';
 import {greys, red_blue, show_image} from './plot.js';
 
 // Points along an arc of a circle, angles in degrees (clockwise, as the canvas's y axis points down)
@@ -57,63 +56,20 @@ function show_reasons(canvas, caption, picture, linear, other) {
   caption.textContent = `Their sum plus the bias: ${score.toFixed(2)}, so a ${score >= 0 ? 3 : other}.`;
 }
 
-function blank_canvas(canvas) { canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height); }
-
-
 // Wire up the experiment in the element `root` with the page's data (tools/build_playground.py)
 export async function setup_drawing(root, data, report) {
   const $ = sel => root.querySelector(sel);
   const {kinds, kind_names: names, vocab, sizes} = data;
   const other = vocab.find(d => d !== '3');
-  const canvas = $('.pg-pad canvas'), seen = $('.pg-seen canvas'), reasons = $('.pg-reasons canvas');
+  const reasons = $('.pg-reasons canvas');
   const progress = $('.pg-progress'), said = $('.pg-said');
   const rows = answer_rows($('.pg-answers'), kinds, names);
   const linear = {weights: Float32Array.from(data.linear.weights), bias: data.linear.bias};
   const models = {linear: picture => linear_prob_3(picture, linear)};  // the others once the runtime has loaded
-  let chosen = null;  // {picture}: a sample chosen from the row, until the pen touches the paper
-  const pad = drawing_pad(canvas, changed, () => { chosen = null; samples.unpress(); });
-  const samples = sample_row($('.pg-samples'), data.samples, picture => {
-    if (picture) pad.paint(picture); else pad.clear();
-    chosen = {picture};
-    changed(performance.now());
-  });
-  pad.clear();
-  pad.stroke(FIRST_THREE);
-  $('.pg-clear').addEventListener('click', () => { pad.clear(); chosen = null; samples.unpress(); changed(performance.now()); });
-
-  // Read the canvas (or the chosen sample), prepare it, and ask the models. Changes that come in meanwhile wait for
-  // the next round, so the page never falls behind the pen. Each round goes into `report.updates`: how long it took,
-  // and how long since the oldest change it shows was drawn. When the pen is up, the answers are said aloud.
-  let waiting = null, running = null;
-  function changed(time) {
-    if (time !== null) waiting = waiting ?? time;  // null: the pen was lifted
-    running ??= rounds().finally(() => { running = null; });
-    return running;
-  }
-  async function rounds() {
-    report.busy = true;
-    while (waiting !== null) {
-      const since = waiting, start = performance.now();
-      waiting = null;
-      await update();
-      const end = performance.now();
-      report.updates.push({ms: end - start, since_drawn: end - since});
-    }
-    report.busy = false;
-    if (!pad.pen_down()) speak();
-  }
-  async function update() {
-    const picture = chosen ? chosen.picture : to_mnist(read_canvas(pad.ctx.getImageData(0, 0, canvas.width, canvas.height)));
-    root.classList.toggle('pg-blank', !picture);
-    report.picture = picture && Array.from(picture);
-    report.probs = null;
-    if (!picture) {
-      for (const c of [seen, reasons]) blank_canvas(c);
-      $('.pg-reasons .pg-score').textContent = '';
-      return;
-    }
-    show_image(seen, picture, greys);
-    report.probs = {};
+  // Read the canvas (or the chosen sample), prepare it, and ask the models (pad.js)
+  const changed = drawing_rounds(root, report, {samples: data.samples, first: [FIRST_THREE], show, speak});
+  async function show(picture) {
+    if (!picture) return;
     for (const kind of kinds) {
       if (!models[kind]) continue;  // still loading, or it failed
       report.probs[kind] = await models[kind](picture);

@@ -1,5 +1,6 @@
-// What both drawing experiments share: a canvas that takes a mouse, a finger or a pen, and a row of sample digits to
-// choose with the keyboard (or a click) instead.
+// What both drawing experiments share: a canvas that takes a mouse, a finger or a pen, a row of sample digits to
+// choose with the keyboard (or a click) instead, and the loop that reads the picture and hands it to the models.
+import {read_canvas, to_mnist} from './images.js';
 import {greys, show_image} from './plot.js';
 
 export const PEN = 22;  // pen width in canvas pixels: once the digit is scaled to 20 pixels, about as thick as MNIST's strokes
@@ -73,6 +74,65 @@ export function sample_row(root, samples, on_choose, source = "from MNIST's test
     return b;
   });
   return {unpress() { for (const o of buttons) o.setAttribute('aria-pressed', 'false'); }};
+}
+
+function blank_canvas(canvas) { canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height); }
+
+// The drawing half of an experiment in the element `root`: its pad (with the `first` strokes on it), its row of
+// `samples` (`source` as in sample_row) and its Clear button, and the loop that reads the picture (the pad's, or the
+// chosen sample) and shows it as the models see it. `show(picture)` then asks the models and fills `report.probs`;
+// for a blank picture the loop clears what it shows and calls `show(null)`. Changes that come in meanwhile wait for
+// the next round, so the page never falls behind the pen. Each round goes into `report.updates`: how long it took, and
+// how long since the oldest change it shows was drawn. When the pen is up, `speak()` says the answers aloud.
+// Returns `changed(time)`, to read the picture again.
+export function drawing_rounds(root, report, {samples, source, first, show, speak}) {
+  const $ = sel => root.querySelector(sel);
+  const canvas = $('.pg-pad canvas'), seen = $('.pg-seen canvas'), reasons = $('.pg-reasons canvas');
+  let chosen = null;  // {picture}: a sample chosen from the row, until the pen touches the paper
+  const pad = drawing_pad(canvas, changed, () => { chosen = null; row.unpress(); });
+  const row = sample_row($('.pg-samples'), samples, picture => {
+    if (picture) pad.paint(picture); else pad.clear();
+    chosen = {picture};
+    changed(performance.now());
+  }, source);
+  pad.clear();
+  for (const s of first) pad.stroke(s);
+  $('.pg-clear').addEventListener('click', () => {
+    pad.clear(); chosen = null; row.unpress(); changed(performance.now());
+  });
+
+  let waiting = null, running = null;
+  function changed(time) {
+    if (time !== null) waiting = waiting ?? time;  // null: the pen was lifted
+    running ??= rounds().finally(() => { running = null; });
+    return running;
+  }
+  async function rounds() {
+    report.busy = true;
+    while (waiting !== null) {
+      const since = waiting, start = performance.now();
+      waiting = null;
+      await update();
+      const end = performance.now();
+      report.updates.push({ms: end - start, since_drawn: end - since});
+    }
+    report.busy = false;
+    if (!pad.pen_down()) speak();
+  }
+  async function update() {
+    const drawn = () => to_mnist(read_canvas(pad.ctx.getImageData(0, 0, canvas.width, canvas.height)));
+    const picture = chosen ? chosen.picture : drawn();
+    root.classList.toggle('pg-blank', !picture);
+    report.picture = picture && Array.from(picture);
+    report.probs = picture ? {} : null;
+    if (picture) show_image(seen, picture, greys);
+    else {
+      for (const c of [seen, reasons]) blank_canvas(c);
+      $('.pg-reasons .pg-score').textContent = '';
+    }
+    await show(picture);
+  }
+  return changed;
 }
 
 // 'a, b and c'
