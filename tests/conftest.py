@@ -327,6 +327,25 @@ def open_tab(context, url, before=None):
     return page
 
 
+def draw(page, panel, strokes, report) -> dict:
+    """Clear the playground's `panel` (its id), draw `strokes` (lists of points on its 280x280 canvas) with the mouse, and
+    return `window.playground[report]` once the page has caught up with the pen (its `updates`: those while drawing)"""
+    canvas = page.locator(f'#{panel} .pg-pad canvas')
+    canvas.scroll_into_view_if_needed()
+    page.locator(f'#{panel} .pg-clear').click()
+    page.wait_for_function(f'!window.playground.{report}.busy')
+    page.evaluate(f'window.playground.{report}.updates = []')
+    box = canvas.bounding_box()
+    at = lambda x, y: (box['x'] + x * box['width'] / 280, box['y'] + y * box['height'] / 280)
+    for s in strokes:
+        page.mouse.move(*at(*s[0]))
+        page.mouse.down()
+        for p in s[1:]: page.mouse.move(*at(*p), steps=4)
+        page.mouse.up()
+    page.wait_for_function(f'!window.playground.{report}.busy && window.playground.{report}.probs')
+    return page.evaluate(f'window.playground.{report}')
+
+
 def phone_width(page) -> int:
     "How wide `page` is at a phone's 390 px (wider: it scrolls sideways); the viewport is put back as it was"
     size = page.viewport_size

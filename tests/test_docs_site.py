@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import build_docs as bd
-from conftest import AXE, DOCS, SHOTS, axe, need, open_tab, phone_width, record, site_pages
+from conftest import AXE, DOCS, SHOTS, axe, draw, need, open_tab, phone_width, record, site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -308,23 +308,6 @@ def playground(browser):
     tab.budget = {}  # what the tests measure, for playground-budget.json
     return tab
 
-def _draw(tab, strokes):
-    "Clear the canvas and draw `strokes` with the mouse; what the page made of it once it caught up with the pen"
-    canvas = tab.locator('#pg-draw .pg-pad canvas')
-    canvas.scroll_into_view_if_needed()
-    tab.locator('#pg-draw .pg-clear').click()
-    tab.wait_for_function('!window.playground.drawing.busy')
-    tab.evaluate('window.playground.drawing.updates = []')  # only the updates while drawing
-    box = canvas.bounding_box()
-    at = lambda x, y: (box['x'] + x * box['width'] / 280, box['y'] + y * box['height'] / 280)
-    for s in strokes:
-        tab.mouse.move(*at(*s[0]))
-        tab.mouse.down()
-        for p in s[1:]: tab.mouse.move(*at(*p), steps=4)
-        tab.mouse.up()
-    tab.wait_for_function('!window.playground.drawing.busy && window.playground.drawing.probs')
-    return tab.evaluate('window.playground.drawing')
-
 def test_playground_reads_drawings_as_python_does(playground, tmp_path):
     "Draw a 3 and a 7: every model is right, and Python's `to_mnist` and models, given the canvas, agree with the page"
     import base64
@@ -334,7 +317,7 @@ def test_playground_reads_drawings_as_python_does(playground, tmp_path):
     from mnist37.models import packaged_model
     updates = []
     for digit, strokes in STROKES.items():
-        page = _draw(playground, strokes)
+        page = draw(playground, 'pg-draw', strokes, 'drawing')
         updates += page['updates']
         png = tmp_path/f'{digit}.png'  # the canvas as a reader would save it
         png.write_bytes(base64.b64decode(playground.locator('#pg-draw .pg-pad canvas').evaluate(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import need
+from conftest import draw, need
 
 import build_playground as bp
 import handwriting as hw
@@ -140,22 +140,6 @@ def tab(chromium, site, scheme='light', width=1280, before=None):
     page.goto(f'{site}/playground.html', wait_until='load')
     page.wait_for_function(READY, timeout=90_000)
     return page
-
-def draw(page, panel, strokes, report):
-    "Clear `panel`'s canvas and draw `strokes` (points on its 280x280 canvas) with the mouse; what the page made of it"
-    canvas = page.locator(f'#{panel} .pg-pad canvas')
-    canvas.scroll_into_view_if_needed()
-    page.locator(f'#{panel} .pg-clear').click()
-    page.wait_for_function(f'!window.playground.{report}.busy')
-    box = canvas.bounding_box()
-    at = lambda x, y: (box['x'] + x * box['width'] / 280, box['y'] + y * box['height'] / 280)
-    for s in strokes:
-        page.mouse.move(*at(*s[0]))
-        page.mouse.down()
-        for p in s[1:]: page.mouse.move(*at(*p), steps=4)
-        page.mouse.up()
-    page.wait_for_function(f'!window.playground.{report}.busy && window.playground.{report}.probs')
-    return page.evaluate(f'window.playground.{report}')
 
 def drawn(digit): return hw.load_set()[digit][0]['strokes']  # the first shape of each digit, as the set draws it
 
