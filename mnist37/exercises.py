@@ -761,6 +761,14 @@ def check_conv_out_size(f, # the reader's `f(n, k, stride, padding)`
                           'kernel can only stop at whole steps, so divide with `//`, which rounds down.'),
     }, 'the widths PyTorch gives, for all six settings.')
 
+# %% ../nbs/95_exercises.ipynb #1c8fbb0d
+def _far_apart(f, # the reader's function of `(n, classes)` scores
+               fn, # the right answer's function
+              ) -> tuple:
+    "What `f` gives for two pairs of scores 1,000 apart, where a plain `exp` overflows, and the answer `fn` gives"
+    big = torch.tensor([[1000., 0.], [0., -1000.]])
+    return attempt(f, big), fn(big)
+
 # %% ../nbs/95_exercises.ipynb #e509e56b
 @checker
 def check_softmax(f, # the reader's `f(scores)`
@@ -776,12 +784,11 @@ def check_softmax(f, # the reader's `f(scores)`
                    'score first, so that every probability is positive.'),
     }, '')
     if not first.ok: return first
-    big = torch.tensor([[1000., 0.], [0., -1000.]])
-    got = attempt(f, big)
-    if not same(got, big.softmax(1)):
+    got, answer = _far_apart(f, lambda s: s.softmax(1))
+    if not same(got, answer):
         if not torch.isfinite(_tensor(got)).all(): return hint('overflow', '`exp(1000)` is infinite, so large scores '
             "give nan: subtract each row's largest score before `exp` (the answer does not change).")
-        return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000], {differ(got, big.softmax(1))}.')
+        return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000], {differ(got, answer)}.')
     return right('each row adds up to 1, and large scores cause no overflow.')
 
 # %% ../nbs/95_exercises.ipynb #134f9202
@@ -828,16 +835,15 @@ def check_log_softmax(f, # the reader's `f(scores)`
                               'only prevents overflow: subtract the log of the sum of the (shifted) exponentials too.'),
     }, '')
     if not first.ok: return first
-    big = torch.tensor([[1000., 0.], [0., -1000.]])
-    got = attempt(f, big)
-    if not same(got, big.log_softmax(1)):
-        g, answer = _tensor(got), big.log_softmax(1)
+    got, answer = _far_apart(f, lambda s: s.log_softmax(1))
+    if not same(got, answer):
+        g = _tensor(got)
         blown = g.isnan().any() or (g.shape == answer.shape and (g.isinf() & (answer > -1)).any())  # where it is 0
         if blown: return hint('overflow', '`exp(1000)` is infinite, so large scores give nan: subtract '
                                         "each row's largest score before `exp` (the answer does not change).")
         if g.isinf().any(): return hint('log of zero', 'A probability of e^-1000 underflows to 0, and its log is '
             'minus infinity: compute the log directly, the shifted score minus the log of the sum of exponentials.')
-        return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000], {differ(got, big.log_softmax(1))}.')
+        return hint('wrong', f'Not yet: for the scores [1000, 0] and [0, -1000], {differ(got, answer)}.')
     other = torch.linspace(-3, 4, 20).view(5, 4)
     return _second(f, (other,), other.log_softmax(1), 'each row is the log of probabilities that add up to 1, '
                    'finite even for scores 1,000 apart.')
