@@ -34,6 +34,7 @@ class Recipe(NamedTuple):
     train: Callable  # trains one from scratch; takes `epochs`, `lr` and `seed`
     returns: str  # what `train` gives back
     outcome: Callable = _from_learner  # `outcome(what train returned)`: `(the trained model, its final accuracy)`
+    own_progress: bool = False  # `train` takes `progress` and draws fastai's display; else that is hidden from outside
 
     @property
     def defaults(self) -> dict:
@@ -46,8 +47,8 @@ RECIPES = {  # one row per kind of `MODEL_KINDS`
     'linear': Recipe(partial(nn.Linear, 28*28, 1), train_linear_learner, _LEARNER),
     'mlp': Recipe(simple_net, train_simple_net, _LEARNER),
     'cnn': Recipe(simple_cnn, train_cnn, _LEARNER),
-    'linear10': Recipe(linear10, train_linear10, _DIGITS, _from_digits),  # ten digits: chapter 11
-    'cnn10': Recipe(digit_cnn, train_digit_cnn, _DIGITS, _from_digits),
+    'linear10': Recipe(linear10, train_linear10, _DIGITS, _from_digits, own_progress=True),  # chapter 11
+    'cnn10': Recipe(digit_cnn, train_digit_cnn, _DIGITS, _from_digits, own_progress=True),
 }
 
 def recipe_for(kind:str, # one of `MODEL_KINDS`
@@ -81,10 +82,9 @@ def train_model(kind:str='cnn', # one of `MODEL_KINDS`
                 **kwargs, # passed to the recipe, e.g. `epochs`, `lr`, `seed`
                ): # what the recipe returns: see `RECIPES`
     "Train a model of the given kind with its chapter's recipe, the row of `RECIPES` for `kind`"
-    train = recipe_for(kind).train
-    # chapter 11's recipes draw fastai's display themselves, when asked; a `Learner` draws it unless made quiet
-    if 'progress' in inspect.signature(train).parameters: kwargs = {'progress': progress, **kwargs}
-    with nullcontext() if progress else quiet_training(): return train(**kwargs)
+    recipe = recipe_for(kind)
+    if recipe.own_progress: kwargs = {'progress': progress, **kwargs}
+    with nullcontext() if progress else quiet_training(): return recipe.train(**kwargs)
 
 # %% ../nbs/07_models.ipynb #629da093
 def save_weights(model:nn.Module, # a trained model
