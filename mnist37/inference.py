@@ -43,7 +43,7 @@ def _scores(model, xb:np.ndarray) -> np.ndarray:
     if isinstance(model, str): model = packaged_onnx(model)
     if hasattr(model, 'scores'): return model.scores(xb)  # an `OnnxModel` (see below)
     if not callable(getattr(model, 'state_dict', None)):  # not a PyTorch module either
-        raise WeightsError('model must be a PyTorch model of one of the three kinds, an OnnxModel or the name of a '
+        raise WeightsError('model must be a PyTorch model of one of the kinds, an OnnxModel or the name of a '
                            f'packaged model ({", ".join(MODEL_KINDS)}), '
                            f'not {"None" if model is None else "a " + type(model).__name__}')
     import torch  # imported here, and only for a PyTorch model: ONNX models need none of it

@@ -77,7 +77,7 @@ def _fields(b) -> list:
         if i > len(b): raise ValueError('a field runs past the end of the file')
         out.append((key >> 3, v))
         if len(out) > 10_000:  # bounds time and memory
-            raise WeightsError('holds far more parts than any of the three models (over 10,000 in one place)')
+            raise WeightsError('holds far more parts than any packaged model (over 10,000 in one place)')
     return out
 
 def _parts(fields, number) -> list: return [v for n, v in fields if n == number and isinstance(v, memoryview)]
@@ -90,7 +90,7 @@ def _graph_rules(data, kind) -> set:
     if len(graphs) != 1: raise ValueError('it holds no graph')
     graph = _fields(graphs[0])
     if _parts(model, 25) or _parts(model, 20) or _parts(graph, 15):  # functions, training_info, sparse_initializer
-        raise WeightsError('holds functions, training steps or sparse weights, which none of the three models has')
+        raise WeightsError('holds functions, training steps or sparse weights, which no packaged model has')
     # GraphProto.initializer (5): TensorProto.external_data (13), data_location (14, 1 = EXTERNAL)
     for t in _parts(graph, 5):
         if any(n == 13 or (n == 14 and v != 0) for n, v in _fields(t)):
@@ -102,11 +102,11 @@ def _graph_rules(data, kind) -> set:
         if domain not in ('', 'ai.onnx') or op not in allowed:
             name = (f'{domain}.' if domain else '') + op
             raise WeightsError(f'uses the operator {name.encode("unicode_escape").decode()[:60]}, which '
-                               f'{f"a {kind} model does not use" if kind else "none of the three models uses"} '
+                               f'{f"a {kind} model does not use" if kind else "no packaged model uses"} '
                                f'(allowed: {", ".join(sorted(allowed))})')
         attributes = [n for a in _parts(node, 5) for n, _ in _fields(a)]
         if any(n in (5, 6, 10, 11, 22, 23) for n in attributes):  # tensors or graphs as attributes
-            raise WeightsError(f'gives {op} a tensor or a graph as an attribute, which none of the three models does')
+            raise WeightsError(f'gives {op} a tensor or a graph as an attribute, which no packaged model does')
         ops.add(op)
     return ops
 

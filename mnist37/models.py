@@ -1,4 +1,4 @@
-"""A trained model is code plus numbers. Save only the numbers, load them back without running anyone's code, and keep the three trained models of the lesson at hand by name.
+"""A trained model is code plus numbers. Save only the numbers, load them back without running anyone's code, and keep the lesson's trained models at hand by name.
 
 Docs: https://mnist37.github.io/mnist37/models.html.md"""
 
@@ -144,14 +144,14 @@ def load_weights(path, # a file written by `save_weights` (or any state dict sav
 
 # %% ../nbs/07_models.ipynb #12705bc0
 class ImageInput(nn.Module):
-    "Any of the three models, taking `(n, 28, 28)` images whatever shape the model itself wants"
+    "A model of any of `MODEL_KINDS`, taking `(n, 28, 28)` images whatever shape the model itself wants"
     def __init__(self, model:nn.Module):
         super().__init__()
         self.model = model
         self.rows = isinstance(next(m for m in model.modules() if not isinstance(m, nn.Sequential)), nn.Linear)
     def forward(self, x): return self.model(x.flatten(1) if self.rows else x[:, None])
 
-def export_onnx(model:nn.Module, # a trained model of any of the three kinds
+def export_onnx(model:nn.Module, # a trained model of any of `MODEL_KINDS`
                 path, # where to write the `.onnx` file; the folder must exist
                ) -> Path:
     "Save `model` as an ONNX graph from `(n, 28, 28)` images, named `images`, to its `scores`, atomically in `path`"

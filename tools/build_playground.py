@@ -1,7 +1,7 @@
 """The docs site's playground page: draw a digit for the packaged models, step down a parabola, train chapter 03's model.
 
 `build_docs.build` calls `add_playground` before Sphinx runs. The page (docs/playground/playground.md) goes in with the
-notebooks' pages; beside it, in `playground/`, go its JavaScript (docs/playground/*.js), the three packaged ONNX models,
+notebooks' pages; beside it, in `playground/`, go its JavaScript (docs/playground/*.js), the packaged ONNX models it runs,
 onnxruntime-web's files (from docs/node_modules, which `npm ci` installs from docs/package-lock.json: `make docs` does),
 and the numbers and pictures the page uses, made here from the package with fixed seeds, so that every build writes the
 same bytes. Nothing the page loads comes from outside the site.
