@@ -1,8 +1,8 @@
-"""mnist37: how a neural network learns, told through handwritten 3s and 7s.
+"""mnist37: how a neural network learns, told through handwritten 3s and 7s, then all ten digits.
 
 The lesson's modules, in the order of its chapters: `data`, `similarity`, `sgd`, `linear`, `optimizer`, `learner`,
 `cnn`, `models` and `inference`, then `digits` and `digit_cnn` for all ten. The machinery behind them: `storage`,
-`kinds`, `folders`, `images`, `reproduce`, `cli` and `widgets`.
+`kinds`, `folders`, `images`, `photos`, `reproduce`, `cli`, `exercises` and `widgets`.
 Start with `from mnist37.data import load_mnist_tensors`, or run `mnist37 --help`.
 Docs: https://mnist37.github.io/mnist37/
 """
