@@ -149,7 +149,7 @@ class _Formatter(argparse.HelpFormatter):
                                                                 subsequent_indent=indent) for p in paras)
 
 _COMMANDS = {  # name: (function, one line, paragraph, examples)
-    'data': (_data, 'write MNIST_SAMPLE to disk (from the package, no download) and verify it',
+    'data': (_data, 'write MNIST_SAMPLE (--full: all of MNIST) to disk from the package, no download, and verify it',
              "Write MNIST_SAMPLE in fastai's layout from the arrays inside the package (no download), "
              'or check an existing copy pixel by pixel, and print where it is.',
              '  mnist37 data                      # writes ~/.fastai/data/mnist_sample if needed, then checks it'),
@@ -228,7 +228,8 @@ def _weights_out(text:str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog='mnist37', formatter_class=_Formatter,
-                                description='Tell handwritten 3s from 7s: the data, the lesson, and trained models.',
+                                description='Tell handwritten 3s from 7s, then any digit: the data, the lesson, '
+                                            'and trained models.',
                                 epilog='examples:\n  mnist37 reproduce --out results\n  mnist37 predict photo.jpg\n\n'
                                        'Run "mnist37 COMMAND --help" for each command\'s options.')
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
