@@ -9,6 +9,7 @@ __all__ = ['main']
 
 # %% ../nbs/94_cli.ipynb #d713194e
 import argparse, errno, io, math, os, sys, textwrap, time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .kinds import KINDS, MODEL_KINDS, WeightsError
@@ -60,6 +61,31 @@ def _data(args):
     else: print(f'{spec.urls_name} in {path} is complete: {checked}')
     return 0
 
+# %% ../nbs/94_cli.ipynb #0bf5a4ab
+class _AsShown(io.TextIOBase):
+    "A stream that passes on each finished line as a terminal would show it: the text after its last carriage return"
+    def __init__(self, out): self.out, self.line = out, ''
+    def writable(self) -> bool: return True
+    def write(self, s:str) -> int:
+        *ended, rest = (self.line + s).split('\n')
+        for line in ended: self.out.write(line.rpartition('\r')[2] + '\n')
+        self.line = rest.rpartition('\r')[2]  # a bar drawn a thousand times is kept once, as its last drawing
+        return len(s)
+    def flush(self): self.out.flush()
+
+@contextmanager
+def _lines_as_shown():
+    "Inside the block, where stdout is not a terminal (a log, a pipe), progress bars leave only their finished lines"
+    if sys.stdout.isatty():
+        yield
+        return
+    real = sys.stdout
+    sys.stdout = shown = _AsShown(real)
+    try: yield
+    finally:
+        sys.stdout = real
+        if shown.line.strip(): real.write(shown.line + '\n')
+
 # %% ../nbs/94_cli.ipynb #f90310ac
 def _train(args):
     "Train one model with its chapter's recipe, save its weights and its ONNX graph as a pair, and prove both load"
@@ -79,7 +105,8 @@ def _train(args):
     print(f'training {args.model} with {recipe.train.__name__}: {epochs} epochs at lr {lr}' +
           (f', seed {args.seed}' if args.seed is not None else ''))
     t0 = time.perf_counter()
-    model, accuracy = recipe.outcome(train_model(args.model, progress=not args.quiet, **given))
+    with _lines_as_shown():
+        model, accuracy = recipe.outcome(train_model(args.model, progress=not args.quiet, **given))
     secs = time.perf_counter() - t0
     if not all(torch.isfinite(v).all() for v in model.state_dict().values() if v.is_floating_point()):
         _err(f'training diverged: the weights are NaN or infinite (try a smaller --lr); '
