@@ -188,6 +188,8 @@ def untar_data_afresh(url:str) -> Path:
 # --- the docs site in a browser ------------------------------------------------------------------------------------------
 
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at
+READY = 'window.playground && window.playground.ready'  # every panel of the playground has started
+NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a shot
 
 
 def build_site(run_id:str) -> Path:
@@ -329,9 +331,10 @@ def open_tab(context, url, before=None):
     return page
 
 
-def draw(page, panel, strokes, report) -> dict:
+def draw(page, panel, strokes, report, png=None) -> dict:
     """Clear the playground's `panel` (its id), draw `strokes` (lists of points on its 280x280 canvas) with the mouse, and
-    return `window.playground[report]` once the page has caught up with the pen (its `updates`: those while drawing)"""
+    return `window.playground[report]` once the page has caught up with the pen (its `updates`: those while drawing);
+    given `png`, a path, the canvas is saved there as a reader would save it"""
     canvas = page.locator(f'#{panel} .pg-pad canvas')
     canvas.scroll_into_view_if_needed()
     page.locator(f'#{panel} .pg-clear').click()
@@ -345,6 +348,9 @@ def draw(page, panel, strokes, report) -> dict:
         for p in s[1:]: page.mouse.move(*at(*p), steps=4)
         page.mouse.up()
     page.wait_for_function(f'!window.playground.{report}.busy && window.playground.{report}.probs')
+    if png:
+        import base64
+        png.write_bytes(base64.b64decode(canvas.evaluate('c => c.toDataURL("image/png")').split(',')[1]))
     return page.evaluate(f'window.playground.{report}')
 
 

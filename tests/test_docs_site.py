@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import build_docs as bd
-from conftest import AXE, DOCS, SHOTS, axe, draw, need, open_tab, phone_width, record, site_pages
+from conftest import AXE, DOCS, NO_HEADER, READY, SHOTS, axe, draw, need, open_tab, phone_width, record, site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,12 +29,7 @@ def pages():
     "`{name: page}`: what the notebooks say each page shows, read by the build's own code"
     return {p['name']: p for p in map(bd.read_page, bd.notebooks())}
 
-@pytest.fixture(scope='module')
-def built(docs_built):
-    "The site, built by the same command as `make docs` (once for this file and tests/test_site_access.py)"
-    return docs_built
-
-def test_module_docs_links_resolve(pages, built):
+def test_module_docs_links_resolve(pages, docs_built):
     "nbdev ends each module's docstring with `Docs: <docs url><page>.html.md`: that file is part of the site"
     base = bd.settings()['docs_url']
     links = {f.name: m[1] for f in (ROOT/'mnist37').glob('*.py') if (m := re.search(r'^Docs: (https?://[^\s"]+)', f.read_text(), re.M))}
@@ -82,7 +77,7 @@ def visits(browser):
     for path in site_pages():
         name = path.removesuffix('.html')
         tab = open_page(browser, path)
-        if path == 'playground.html': tab.wait_for_function('window.playground && window.playground.ready', timeout=60_000)
+        if path == 'playground.html': tab.wait_for_function(READY, timeout=60_000)
         v = res[path] = dict(read=tab.evaluate(_READ) if name in NAMES else None)
         tab.wait_for_load_state('networkidle')  # late requests (fonts, search index) have had their chance to fail
         if name in NAMES:  # the top of each page for people to look at; whole pages (slow to render) with MNIST37_SCREENSHOTS=full
@@ -289,7 +284,6 @@ def test_other_pages_load_cleanly(visits):
 # it, the budgets of issue 12 measured by the page itself and written to screenshots/playground-budget.json.
 # Times are recorded there, never asserted (a busy machine must not fail a test); the page's weight is asserted.
 BUDGET = dict(megabytes=20)
-NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a tall shot
 
 def _arc(cx, cy, r, start, end, n=12):
     "Points along an arc, in the canvas's pixels (280 square), angles in degrees clockwise"
@@ -304,24 +298,21 @@ STROKES = {'3': [_arc(135, 95, 48, -150, 90) + _arc(135, 190, 52, -90, 150)],  #
 def playground(browser):
     "The playground, once its models have answered and its training digits have loaded"
     tab = open_page(browser, 'playground.html')
-    tab.wait_for_function('window.playground && window.playground.ready', timeout=30_000)
+    tab.wait_for_function(READY, timeout=30_000)
     tab.budget = {}  # what the tests measure, for playground-budget.json
     return tab
 
 def test_playground_reads_drawings_as_python_does(playground, tmp_path):
     "Draw a 3 and a 7: every model is right, and Python's `to_mnist` and models, given the canvas, agree with the page"
-    import base64
     import numpy as np
     from mnist37.images import preprocess
     from mnist37.inference import predict, prob_3
     from mnist37.models import packaged_model
     updates = []
     for digit, strokes in STROKES.items():
-        page = draw(playground, 'pg-draw', strokes, 'drawing')
-        updates += page['updates']
         png = tmp_path/f'{digit}.png'  # the canvas as a reader would save it
-        png.write_bytes(base64.b64decode(playground.locator('#pg-draw .pg-pad canvas').evaluate(
-            'c => c.toDataURL("image/png")').split(',')[1]))
+        page = draw(playground, 'pg-draw', strokes, 'drawing', png)
+        updates += page['updates']
         x = preprocess(png)
         diff = np.abs(x - np.array(page['picture']).reshape(28, 28)).mean()
         assert diff <= 0.02, f'{digit}: the 28x28 pictures differ by {diff:.4f} on average'

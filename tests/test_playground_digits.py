@@ -6,21 +6,17 @@ The ten-digit models are mnist37/assets/cnn10.onnx and linear10.pt/.onnx. Tests 
 except in CI (`CI=true`), where that is a failure, as a missing browser is. Times are recorded in
 screenshots/playground-budget.json, never asserted.
 """
-import json, os, re, shutil, subprocess, sys
+import json, re, shutil, subprocess, sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import draw, need
+from conftest import NO_HEADER, READY, SHOTS, draw, need, open_tab, record
 
 import build_playground as bp
 import handwriting as hw
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT/'screenshots'
-BUDGET = SHOTS/'playground-budget.json'
-NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a shot
-READY = 'window.playground && window.playground.ready'
 pytestmark = pytest.mark.xdist_group('docs_site')  # the worker that builds the site once (conftest.docs_built)
 
 
@@ -30,14 +26,6 @@ def assets():
     missing = [f for f in ['cnn10.onnx', 'linear10.onnx', 'linear10.pt'] if not (assets_dir()/f).is_file()]
     need(not missing, f'the ten-digit models are not in {assets_dir()}: {", ".join(missing)}')
     return assets_dir()
-
-def record(**numbers):
-    "Add `numbers` to screenshots/playground-budget.json (other tests write there too), atomically"
-    SHOTS.mkdir(exist_ok=True)
-    old = json.loads(BUDGET.read_text()) if BUDGET.is_file() else {}
-    tmp = BUDGET.with_suffix('.digits.tmp')
-    tmp.write_text(json.dumps(old | numbers, indent=1))
-    os.replace(tmp, BUDGET)
 
 
 # The hand-drawn set, without a browser
@@ -130,14 +118,9 @@ writeFileSync(process.argv[3], JSON.stringify(pics.map(p => softmax(linear_score
 # The page, in Chromium
 
 def tab(chromium, site, scheme='light', width=1280, before=None):
-    "A fresh tab on the playground, with `.errors` (console errors, failed requests), once every panel has started"
-    page = chromium.new_context(viewport={'width': width, 'height': 900}, color_scheme=scheme).new_page()
-    page.errors = errors = []
-    page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
-    page.on('pageerror', lambda e: errors.append(f'exception: {e}'))
-    page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), lambda route: route.abort())
-    if before: before(page)
-    page.goto(f'{site}/playground.html', wait_until='load')
+    "A fresh tab on the playground (conftest.open_tab, with its `.errors`), once every panel has started"
+    ctx = chromium.new_context(viewport={'width': width, 'height': 900}, color_scheme=scheme)
+    page = open_tab(ctx, f'{site}/playground.html', before)
     page.wait_for_function(READY, timeout=90_000)
     return page
 
@@ -147,7 +130,6 @@ def top(probs): return str(int(np.argmax(probs)))
 
 def test_drawn_digits_are_read_by_the_ten_digit_cnn(chromium, site, tmp_path):
     "0, 1, 2, 4, 5, 6, 8 and 9, drawn with the mouse: the CNN reads each right, on the page and in Python from the canvas"
-    import base64
     import onnxruntime as ort
     from mnist37.images import preprocess
     cnn = ort.InferenceSession(str(assets()/'cnn10.onnx'), providers=['CPUExecutionProvider'])
@@ -156,10 +138,9 @@ def test_drawn_digits_are_read_by_the_ten_digit_cnn(chromium, site, tmp_path):
     first = page.evaluate('window.playground.digits')
     read = {}
     for d in '01245689':
-        got = draw(page, 'pg-digits', drawn(d), 'digits')
+        png = tmp_path/f'{d}.png'  # the canvas as a reader would save it
+        got = draw(page, 'pg-digits', drawn(d), 'digits', png)
         read[d] = {k: top(p) for k, p in got['probs'].items()}
-        png = tmp_path/f'{d}.png'
-        png.write_bytes(base64.b64decode(page.locator('#pg-digits .pg-pad canvas').evaluate('c => c.toDataURL("image/png")').split(',')[1]))
         x = preprocess(png)
         assert np.abs(x - np.array(got['picture']).reshape(28, 28)).mean() <= 0.02, f'{d}: the page prepared it differently'
         assert top(cnn.run(['scores'], {'images': x[None]})[0][0]) == d, f'Python\'s CNN misreads the drawn {d}'

@@ -11,7 +11,8 @@ import json, re
 from pathlib import Path
 
 import pytest
-from conftest import AXE, COLOUR_RULES, DOCS, SHOTS, axe, need, open_tab, phone_width, record, site_pages
+from conftest import (AXE, COLOUR_RULES, DOCS, NO_HEADER, READY, SHOTS, axe, need, open_tab, phone_width, record,
+                      site_pages)
 
 # one worker (test_docs_site.py is on the other), one Chromium; the site is built once for both (conftest.docs_built)
 pytestmark = pytest.mark.xdist_group('site_access')
@@ -28,7 +29,7 @@ def test_every_page_in_dark_mode(chromium, site):
     dark = chromium.new_context(viewport={'width': 1280, 'height': 900}, color_scheme='dark')  # one cache, as a reader's
     for path in site_pages():
         page = open_tab(dark, f'{site}/{path}')
-        if path == 'playground.html': page.wait_for_function('window.playground && window.playground.ready', timeout=60_000)
+        if path == 'playground.html': page.wait_for_function(READY, timeout=60_000)
         assert page.evaluate('document.documentElement.dataset.theme') == 'dark', f'{path}: not dark with a dark system'
         if bad := axe(page, COLOUR_RULES): found[path] = bad
         if path in ('playground.html', 'linear.html'): page.screenshot(path=str(SHOTS/f'dark-{Path(path).stem}.png'))
@@ -83,8 +84,11 @@ def test_toggles_are_named_by_what_they_hide(docs_built):
 
 
 # The playground (docs/playground/). Its panels: pg-draw, pg-parabola, pg-roller-coaster, pg-train.
-READY = 'window.playground && window.playground.ready'
-NO_HEADER = '.bd-header-article, .skip-link { visibility: hidden !important; }'  # sticky: it would cover part of a shot
+def playground(chromium, site, before=None):
+    "A tab on the playground (`tab`: a fresh context), once every panel has started"
+    page = tab(chromium, site, 'playground.html', before=before)
+    page.wait_for_function(READY, timeout=60_000)
+    return page
 
 def test_loading_on_a_slow_connection(chromium, site):
     "At 20 Mbit/s the linear model answers while the runtime loads, and the page says how far it has come"
@@ -107,8 +111,7 @@ def test_loading_on_a_slow_connection(chromium, site):
     slow = page.evaluate('window.playground.drawing')
     slow_load = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
     page.context.close()
-    page = tab(chromium, site, 'playground.html')
-    page.wait_for_function(READY, timeout=60_000)
+    page = playground(chromium, site)
     fast = page.evaluate('window.playground.drawing')
     files = page.evaluate('''() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
                                .map(e => new URL(e.name).pathname)''')
@@ -134,8 +137,7 @@ def test_a_missing_file_is_named_where_it_breaks(chromium, site, path):
     "A 404 for one file: the panels (or model rows) that need it say 'could not load <file> (404)'; the rest work"
     name = path.rsplit('/', 1)[-1]
     url = re.compile(rf'.*/playground/{re.escape(path)}$')
-    page = tab(chromium, site, 'playground.html', before=lambda p: p.route(url, lambda r: r.fulfill(status=404, body='not here')))
-    page.wait_for_function(READY, timeout=60_000)
+    page = playground(chromium, site, before=lambda p: p.route(url, lambda r: r.fulfill(status=404, body='not here')))
     message = f'could not load {name} (404)'
     broken = MISSING[path]
     for panel in ['pg-draw', 'pg-parabola', 'pg-roller-coaster', 'pg-train']:
@@ -169,8 +171,7 @@ STEPS = '''async panel => {
 
 def test_descent_charts_cannot_hang(chromium, site):
     "500 steps at each chart's highest rate end (a 30 s guard, not a budget) in a sentence about overshooting, not NaN"
-    page = tab(chromium, site, 'playground.html')
-    page.wait_for_function(READY, timeout=60_000)
+    page = playground(chromium, site)
     took = {}
     for panel in ['pg-parabola', 'pg-roller-coaster']:
         page.evaluate(f'({STEPS})({json.dumps(panel)}).then(r => window.steps_done = r)')
@@ -193,8 +194,7 @@ def test_sample_digits_by_keyboard_answered_aloud(chromium, site):
     from mnist37.inference import prob_3
     from mnist37.models import packaged_model
     samples = json.loads((DOCS/'playground'/'data.json').read_text())['samples']
-    page = tab(chromium, site, 'playground.html')
-    page.wait_for_function(READY, timeout=60_000)
+    page = playground(chromium, site)
     page.locator('#pg-draw .pg-clear').focus()
     said = page.locator('#pg-draw [aria-live]')
     buttons = page.locator('#pg-draw .pg-sample')
@@ -219,8 +219,7 @@ def test_sample_digits_by_keyboard_answered_aloud(chromium, site):
 
 def test_sliders_and_charts_say_what_they_show(chromium, site):
     "Each slider tells a screen reader the value shown beside it; each chart has a one-sentence summary"
-    page = tab(chromium, site, 'playground.html')
-    page.wait_for_function(READY, timeout=60_000)
+    page = playground(chromium, site)
     for sel, value, text in [('#pg-roller-coaster input', '-5', '1e-5'), ('#pg-parabola input', '1', '1'),
                              ('#pg-train .pg-lr', '0', '1'), ('#pg-train .pg-bs', '8', '256 (8 batches an epoch)'),
                              ('#pg-train .pg-bs', '11', '2000 (1 batch an epoch)')]:
