@@ -256,10 +256,13 @@ def many(tmp_path_factory):
     for i in range(600): synthetic_photo('37'[i % 2], (40, 40), 0.8, seed=i).save(d/f'{i:04}.png')
     return sorted(d.iterdir())
 
+def in_bash(script, *args, cmd=CMD, timeout=120):
+    """`cmd ARGS` (the command by default), run by bash where `script` says "$@": behind a redirection, in a pipe"""
+    return run(*args, cmd=['bash', '-c', script, 'sh', *cmd], timeout=timeout)
+
 def test_output_into_a_closed_pipe(many):
     "predict *.png | head -1 died with a BrokenPipeError traceback"
-    r = subprocess.run(['bash', '-c', 'set -o pipefail; "$@" | head -1', 'sh', *CMD, 'predict', *map(str, many)],
-                       capture_output=True, text=True, timeout=300)
+    r = in_bash('set -o pipefail; "$@" | head -1', 'predict', *many, timeout=300)
     assert len(r.stdout.splitlines()) == 1 and 'Traceback' not in r.stderr and r.stderr == '', r.stderr
 
 def test_output_onto_a_full_disk(photo):
@@ -388,20 +391,16 @@ def test_every_number_is_checked_before_training(tmp_path, args, msg):
 
 def test_a_closed_stdout_is_not_a_traceback(photo, tmp_path):
     "mnist37 ... >&- died with AttributeError at start-up, --help included"
-    def closed(*args, python=False):
-        cmd = [sys.executable] if python else CMD  # python: the command with a small sample (conftest.SMALL_CMD)
-        return subprocess.run(['bash', '-c', '"$@" >&-', 'sh', *cmd, *map(str, args)], capture_output=True, text=True, timeout=120)
-    r = closed('--help')
+    r = in_bash('"$@" >&-', '--help')
     assert r.returncode == 0 and r.stderr == '', r.stderr
-    assert 'cannot write the output' in one_line_error(closed('predict', photo))
-    r = closed(*SMALL_CMD[1:], 'data', '-q', '--data-dir', tmp_path/'new', python=True)  # prints nothing, so it simply works
+    assert 'cannot write the output' in one_line_error(in_bash('"$@" >&-', 'predict', photo))
+    r = in_bash('"$@" >&-', 'data', '-q', '--data-dir', tmp_path/'new', cmd=SMALL_CMD)  # prints nothing: it just works
     assert r.returncode == 0 and r.stderr == '' and (tmp_path/'new'/'mnist_sample'/'labels.csv').is_file(), r.stderr
 
 def test_a_closed_stderr_does_not_send_errors_to_stdout(tmp_path):
     "With 2>&- the error line went to stdout, into whatever reads the results"
     (tmp_path/'file').write_text('not a folder')
-    r = subprocess.run(['bash', '-c', '"$@" 2>&-', 'sh', *CMD, 'data', '--data-dir', str(tmp_path/'file')],
-                       capture_output=True, text=True, timeout=120)
+    r = in_bash('"$@" 2>&-', 'data', '--data-dir', tmp_path/'file')
     assert r.returncode == 2 and r.stdout == '', r.stdout
 
 def test_names_in_error_lines_are_escaped(tmp_path):
