@@ -100,6 +100,10 @@ def good_weights(tmp_path_factory):
     save_weights(new_model('linear'), p)
     return p
 
+def _untrained(kind, **kw):
+    "What train_model returns, without the training: these tests are about what happens to the files"
+    return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
+
 def test_a_write_that_fails_half_way_keeps_the_previous_file(good_weights, tmp_path):
     "train --out opened the target with truncation: a full disk left 0 or 2,048 bytes where a good model was"
     prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
@@ -239,9 +243,9 @@ def test_a_weights_file_that_inflates_is_refused(tmp_path):
 def test_training_that_diverges_saves_nothing(tmp_path, good_weights, monkeypatch, capsys):
     "--lr nan saved NaN weights and reported success; training that diverges must not replace a good model either"
     def diverged(kind, **kw):  # what a too-large learning rate leads to (e.g. --model cnn --lr 1e30), without the training
-        model = new_model(kind)
-        with torch.no_grad(): model.weight.fill_(float('nan'))
-        return types.SimpleNamespace(model=model, recorder=types.SimpleNamespace(values=[[0.5]]))
+        trained = _untrained(kind)
+        with torch.no_grad(): trained.model.weight.fill_(float('nan'))
+        return trained
     monkeypatch.setattr(mnist37.models, 'train_model', diverged)
     prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
     assert cli.main(['train', '--model', 'linear', '-q', '--out', str(prev)]) == 2
@@ -350,10 +354,6 @@ def test_train_refuses_an_out_that_is_not_a_weights_file(tmp_path):
     "--out m.onnx wrote the weights to m.onnx, overwrote them with the graph, and failed after the whole training"
     r = run('train', '--model', 'linear', '--out', tmp_path/'m.onnx')
     assert 'does not end in .pt' in one_line_error(r, status=1) and r.stdout == '' and list(tmp_path.iterdir()) == []
-
-def _untrained(kind, **kw):
-    "What train_model returns, without the training: these tests are about what happens to the files"
-    return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
 
 def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys):
     "A failure between the two files left a new .pt beside an old .onnx, and the message named only the .onnx"
