@@ -207,7 +207,7 @@ def test_odd_files_get_the_right_reason_in_bounded_time(tmp_path, kind):
 
 def test_a_pipe_is_read(photo):
     "predict <(cat photo.png): a pipe is read, up to the size limit"
-    r = subprocess.run(['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")', str(photo)], capture_output=True, text=True, timeout=120)
+    r = run(photo, cmd=['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")'], timeout=120)
     assert r.returncode == 0 and re.fullmatch(rf'/dev/fd/\d+: 7 \({predict(photo).prob:.3f}\)\n', r.stdout), r.stdout + r.stderr
 
 # --- weights -----------------------------------------------------------------------------------------------------------
