@@ -185,6 +185,18 @@ def untar_data_afresh(url:str) -> Path:
     finally: fastai_cfg.cache_clear()
 
 
+RAW = ROOT.parent/'shared'/'data'/'mnist'  # the raw MNIST release, where it is (not on GitHub's runners)
+
+
+def mnist_idx(path:Path):
+    "A gzipped IDX file of the MNIST release, its magic number checked, as an array: images (n, 28, 28) or labels (n,)"
+    import gzip, numpy as np
+    data, images = gzip.decompress(path.read_bytes()), 'images' in path.name
+    assert data[:4] == (b'\0\0\x08\x03' if images else b'\0\0\x08\x01'), path  # unsigned bytes, in 3 dimensions or 1
+    if images: return np.frombuffer(data, np.uint8, offset=16).reshape(-1, 28, 28)
+    return np.frombuffer(data, np.uint8, offset=8)
+
+
 # --- the docs site in a browser ------------------------------------------------------------------------------------------
 
 DOCS, SHOTS = ROOT/'_docs', ROOT/'screenshots'  # the built site; what the browser tests write for people to look at

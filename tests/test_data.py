@@ -8,12 +8,11 @@ import pytest
 from PIL import Image
 
 import mnist37.storage as storage
-from conftest import SMALL, kill_half_way, untar_data_afresh
+from conftest import RAW, SMALL, kill_half_way, mnist_idx, untar_data_afresh
 from mnist37.data import SAMPLE_COUNTS, load_sample_arrays
 from mnist37.folders import mnist_sample, sample_problems
 from mnist37.storage import DataError
 
-RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'  # the raw release, where it is (not on GitHub's runners)
 LABELS = Path(__file__).parent/'fixtures'/'mnist'  # its two label files, as released (33 KB), so every run has them
 BUILD = 'import sys; from mnist37.folders import mnist_sample; print(mnist_sample(sys.argv[1], progress=False))'
 PACKAGED = storage.assets_dir()  # the files that ship (own_assets copies them, to damage, for the test)
@@ -36,12 +35,6 @@ PIXELS_SHA256 = {('train', '3'): '27827b5d0311478d77b7c8941be003d6f30b4a900c17e3
                  ('valid', '7'): '9805bc09899883dda1913c99cdf3896dc246528558fe2c10bc36e4717a7589de'}
 STEMS = {'train': 'train', 'valid': 't10k'}
 
-def raw_idx(path:Path, magic:bytes) -> bytes:
-    "The bytes of a gzipped IDX file of the MNIST release, its magic number checked"
-    raw = gzip.decompress(path.read_bytes())
-    assert raw[:4] == magic, path
-    return raw
-
 def selection(split, d, labels:np.ndarray) -> np.ndarray:
     "The indices of digit `d` in `labels`, in the order of their names as text (10, 10000, 10011, ...)"
     return np.array(sorted(np.flatnonzero(labels == int(d)), key=str))
@@ -50,9 +43,9 @@ def test_the_3s_and_7s_of_mnist_in_their_order(full_sample):
     "The package and the folder hold exactly MNIST's 3s and 7s, in fastai's order, with the pixels of the raw release"
     arrays = load_sample_arrays()
     for split, stem in STEMS.items():
-        raw = raw_idx(LABELS/f'{stem}-labels-idx1-ubyte.gz', b'\0\0\x08\x01')
-        assert hashlib.sha256(raw).hexdigest() == LABELS_SHA256[stem]  # the release's own labels
-        labels = np.frombuffer(raw, np.uint8, offset=8)
+        labels_gz = LABELS/f'{stem}-labels-idx1-ubyte.gz'  # the release's own labels, by their SHA-256
+        assert hashlib.sha256(gzip.decompress(labels_gz.read_bytes())).hexdigest() == LABELS_SHA256[stem]
+        labels = mnist_idx(labels_gz)
         for d in '37':
             x, idx = arrays[(split, d)]
             assert np.array_equal(idx, selection(split, d, labels)), (split, d)  # every one, none else, in order
@@ -64,8 +57,7 @@ def test_the_digests_are_the_raw_releases():
     "The label files and the pixel digests above are those of the raw MNIST files, where they are at hand"
     for split, stem in STEMS.items():
         assert (LABELS/f'{stem}-labels-idx1-ubyte.gz').read_bytes() == (RAW/f'{stem}-labels-idx1-ubyte.gz').read_bytes()
-        labels = np.frombuffer(raw_idx(RAW/f'{stem}-labels-idx1-ubyte.gz', b'\0\0\x08\x01'), np.uint8, offset=8)
-        images = np.frombuffer(raw_idx(RAW/f'{stem}-images-idx3-ubyte.gz', b'\0\0\x08\x03'), np.uint8, offset=16).reshape(-1, 28, 28)
+        labels, images = mnist_idx(RAW/f'{stem}-labels-idx1-ubyte.gz'), mnist_idx(RAW/f'{stem}-images-idx3-ubyte.gz')
         for d in '37':
             assert hashlib.sha256(images[selection(split, d, labels)].tobytes()).hexdigest() == PIXELS_SHA256[(split, d)]
 

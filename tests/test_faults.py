@@ -100,6 +100,10 @@ def good_weights(tmp_path_factory):
     save_weights(new_model('linear'), p)
     return p
 
+def _untrained(kind, **kw):
+    "What train_model returns, without the training: these tests are about what happens to the files"
+    return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
+
 def test_a_write_that_fails_half_way_keeps_the_previous_file(good_weights, tmp_path):
     "train --out opened the target with truncation: a full disk left 0 or 2,048 bytes where a good model was"
     prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
@@ -203,7 +207,7 @@ def test_odd_files_get_the_right_reason_in_bounded_time(tmp_path, kind):
 
 def test_a_pipe_is_read(photo):
     "predict <(cat photo.png): a pipe is read, up to the size limit"
-    r = subprocess.run(['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")', str(photo)], capture_output=True, text=True, timeout=120)
+    r = run(photo, cmd=['bash', '-c', f'{" ".join(CMD)} predict <(cat "$0")'], timeout=120)
     assert r.returncode == 0 and re.fullmatch(rf'/dev/fd/\d+: 7 \({predict(photo).prob:.3f}\)\n', r.stdout), r.stdout + r.stderr
 
 # --- weights -----------------------------------------------------------------------------------------------------------
@@ -239,9 +243,9 @@ def test_a_weights_file_that_inflates_is_refused(tmp_path):
 def test_training_that_diverges_saves_nothing(tmp_path, good_weights, monkeypatch, capsys):
     "--lr nan saved NaN weights and reported success; training that diverges must not replace a good model either"
     def diverged(kind, **kw):  # what a too-large learning rate leads to (e.g. --model cnn --lr 1e30), without the training
-        model = new_model(kind)
-        with torch.no_grad(): model.weight.fill_(float('nan'))
-        return types.SimpleNamespace(model=model, recorder=types.SimpleNamespace(values=[[0.5]]))
+        trained = _untrained(kind)
+        with torch.no_grad(): trained.model.weight.fill_(float('nan'))
+        return trained
     monkeypatch.setattr(mnist37.models, 'train_model', diverged)
     prev = tmp_path/'prev.pt'; shutil.copy(good_weights, prev)
     assert cli.main(['train', '--model', 'linear', '-q', '--out', str(prev)]) == 2
@@ -256,10 +260,13 @@ def many(tmp_path_factory):
     for i in range(600): synthetic_photo('37'[i % 2], (40, 40), 0.8, seed=i).save(d/f'{i:04}.png')
     return sorted(d.iterdir())
 
+def in_bash(script, *args, cmd=CMD, timeout=120):
+    """`cmd ARGS` (the command by default), run by bash where `script` says "$@": behind a redirection, in a pipe"""
+    return run(*args, cmd=['bash', '-c', script, 'sh', *cmd], timeout=timeout)
+
 def test_output_into_a_closed_pipe(many):
     "predict *.png | head -1 died with a BrokenPipeError traceback"
-    r = subprocess.run(['bash', '-c', 'set -o pipefail; "$@" | head -1', 'sh', *CMD, 'predict', *map(str, many)],
-                       capture_output=True, text=True, timeout=300)
+    r = in_bash('set -o pipefail; "$@" | head -1', 'predict', *many, timeout=300)
     assert len(r.stdout.splitlines()) == 1 and 'Traceback' not in r.stderr and r.stderr == '', r.stderr
 
 def test_output_onto_a_full_disk(photo):
@@ -348,10 +355,6 @@ def test_train_refuses_an_out_that_is_not_a_weights_file(tmp_path):
     r = run('train', '--model', 'linear', '--out', tmp_path/'m.onnx')
     assert 'does not end in .pt' in one_line_error(r, status=1) and r.stdout == '' and list(tmp_path.iterdir()) == []
 
-def _untrained(kind, **kw):
-    "What train_model returns, without the training: these tests are about what happens to the files"
-    return types.SimpleNamespace(model=new_model(kind), recorder=types.SimpleNamespace(values=[[0.5]]))
-
 def test_weights_and_graph_are_replaced_as_a_pair(tmp_path, monkeypatch, capsys):
     "A failure between the two files left a new .pt beside an old .onnx, and the message named only the .onnx"
     monkeypatch.setattr(mnist37.models, 'train_model', _untrained)
@@ -388,20 +391,16 @@ def test_every_number_is_checked_before_training(tmp_path, args, msg):
 
 def test_a_closed_stdout_is_not_a_traceback(photo, tmp_path):
     "mnist37 ... >&- died with AttributeError at start-up, --help included"
-    def closed(*args, python=False):
-        cmd = [sys.executable] if python else CMD  # python: the command with a small sample (conftest.SMALL_CMD)
-        return subprocess.run(['bash', '-c', '"$@" >&-', 'sh', *cmd, *map(str, args)], capture_output=True, text=True, timeout=120)
-    r = closed('--help')
+    r = in_bash('"$@" >&-', '--help')
     assert r.returncode == 0 and r.stderr == '', r.stderr
-    assert 'cannot write the output' in one_line_error(closed('predict', photo))
-    r = closed(*SMALL_CMD[1:], 'data', '-q', '--data-dir', tmp_path/'new', python=True)  # prints nothing, so it simply works
+    assert 'cannot write the output' in one_line_error(in_bash('"$@" >&-', 'predict', photo))
+    r = in_bash('"$@" >&-', 'data', '-q', '--data-dir', tmp_path/'new', cmd=SMALL_CMD)  # prints nothing: it just works
     assert r.returncode == 0 and r.stderr == '' and (tmp_path/'new'/'mnist_sample'/'labels.csv').is_file(), r.stderr
 
 def test_a_closed_stderr_does_not_send_errors_to_stdout(tmp_path):
     "With 2>&- the error line went to stdout, into whatever reads the results"
     (tmp_path/'file').write_text('not a folder')
-    r = subprocess.run(['bash', '-c', '"$@" 2>&-', 'sh', *CMD, 'data', '--data-dir', str(tmp_path/'file')],
-                       capture_output=True, text=True, timeout=120)
+    r = in_bash('"$@" 2>&-', 'data', '--data-dir', tmp_path/'file')
     assert r.returncode == 2 and r.stdout == '', r.stdout
 
 def test_names_in_error_lines_are_escaped(tmp_path):

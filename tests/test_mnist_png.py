@@ -4,18 +4,16 @@ runs at once or a killed run leave a complete folder or none.
 
 The whole folder is written once for this file, by two processes at once (which is itself a test); the tests that
 damage a folder work on one cut down to 100 images per split, written in this process."""
-import gzip, os, shutil, stat, subprocess, sys
-from pathlib import Path
+import os, shutil, stat, subprocess, sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import kill_half_way, untar_data_afresh
+from conftest import RAW, kill_half_way, mnist_idx, untar_data_afresh
 import mnist37.folders as folders
 from mnist37.folders import MNIST_PNG, folder_problems, mnist_png
 
-RAW = Path(__file__).resolve().parents[2]/'shared'/'data'/'mnist'
 BUILD = 'import sys; from mnist37.folders import mnist_png; print(mnist_png(sys.argv[1], progress=False))'
 # how many images of each digit, 0 to 9, MNIST has (LeCun et al.; also the labels' counts in the raw files)
 COUNTS = {'training': [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
@@ -51,12 +49,6 @@ def copy(small, tmp_path):
     "A complete cut-down mnist_png to damage"
     return mnist_png(tmp_path/'data', progress=False)
 
-def raw(name) -> np.ndarray:
-    "An MNIST file from ../shared as an array: images (n, 28, 28) or labels (n,), after its 16- or 8-byte header"
-    data = gzip.decompress((RAW/f'{name}.gz').read_bytes())
-    if 'images' in name: return np.frombuffer(data, np.uint8, offset=16).reshape(-1, 28, 28)
-    return np.frombuffer(data, np.uint8, offset=8)
-
 def test_two_processes_at_once(two_runs):
     "Both runs return the same complete folder: one writes it while the other waits for the lock, then finds it done"
     data, codes, outs = two_runs
@@ -78,7 +70,7 @@ def test_layout_and_counts(built):
 def test_every_picture_is_the_raw_files_picture(built):
     "Pixel-exact: each of the 70,000 PNGs is the raw file's image at its index, in the folder of that image's label"
     for split, stem in (('training', 'train'), ('testing', 't10k')):
-        images, labels = raw(f'{stem}-images-idx3-ubyte'), raw(f'{stem}-labels-idx1-ubyte')
+        images, labels = mnist_idx(RAW/f'{stem}-images-idx3-ubyte.gz'), mnist_idx(RAW/f'{stem}-labels-idx1-ubyte.gz')
         seen = np.zeros(len(labels), bool)
         for d in range(10):
             for name in os.listdir(built/split/str(d)):
@@ -93,7 +85,8 @@ def test_every_picture_is_the_raw_files_picture(built):
 def test_packaged_arrays_are_the_raw_files():
     "mnist.npz holds the four raw files' contents, in their order"
     got = folders.load_mnist_arrays()
-    want = [raw(f'{stem}-{kind}') for stem in ('train', 't10k') for kind in ('images-idx3-ubyte', 'labels-idx1-ubyte')]
+    want = [mnist_idx(RAW/f'{stem}-{kind}.gz') for stem in ('train', 't10k')
+            for kind in ('images-idx3-ubyte', 'labels-idx1-ubyte')]
     assert all(a.dtype == np.uint8 and np.array_equal(a, b) for a, b in zip(got, want))
 
 def test_untar_data_finds_it_offline(built, tmp_path, monkeypatch):
