@@ -59,10 +59,14 @@ def test_predict_imports_neither_torch_nor_fastai(photo):
 
 
 def test_train_writes_the_weights_that_ship_and_their_graph(tmp_path, photo):
-    "train: the chapter's recipe (the linear model's, the quickest) gives the weights that ship, and a graph that predicts"
+    """train: the chapter's recipe (the linear model's, the quickest) gives the weights that ship, and a graph that
+    predicts; into a pipe, as into a log, it writes the table of epochs without the bars fastprogress redraws"""
     out = tmp_path/'sub'/'linear.pt'
-    r = run('train', '--model', 'linear', '--out', out, '-q')
+    r = run('train', '--model', 'linear', '--out', out)
     assert r.returncode == 0 and no_traceback(r), r.stderr
+    # between the plan and the result, only the table (read as text, each bar redrawn after a '\r' is a line of its own)
+    table = [line.partition(' ')[0] for line in r.stdout.splitlines()[1:-1]]
+    assert table == ['epoch', *map(str, range(20))], r.stdout  # the recipe's 20 epochs
     assert out.is_file() and out.with_suffix('.onnx').is_file() and 'linear.onnx: linear,' in r.stdout
     assert abs(float(r.stdout.split('validation accuracy ')[1].split()[0]) - 0.9784) < 5e-4, r.stdout  # the Learner chapter's
     sd = torch.load(out, weights_only=True)  # plain tensors, nothing else, and the very weights that ship
