@@ -1,8 +1,8 @@
-"""Shared pytest set-up and helpers: the order `make test` hands work out in; tests never reach the network, PyTorch uses
-one thread; the `mnist37` command as a user runs it, and its one-line errors; pictures; MNIST_SAMPLE written once per
-test process, a copy of the packaged files to damage, a build killed half-way, fastai's untar_data read afresh, the raw MNIST files read; and for
-the browser tests one site built once per run, one server and one Chromium per test process, axe-core (its colour rules
-asked once per look), and drawing in the playground with the mouse."""
+"""Shared pytest set-up and helpers: the order `make test` hands work out in; tests never reach the network, PyTorch
+uses one thread; the `mnist37` command as a user runs it, and its one-line errors; pictures; MNIST_SAMPLE written once
+per test process, a copy of the packaged files to damage, a build killed half-way, fastai's untar_data read afresh, the
+raw MNIST files read; and for the browser tests one site built once per run, one server and one Chromium per test
+process, axe-core (its colour rules asked once per look), and drawing in the playground with the mouse."""
 import functools, http.server, ipaddress, json, os, re, shutil, socket, subprocess, sys, threading
 from contextlib import contextmanager
 from pathlib import Path
