@@ -132,11 +132,11 @@ def _reproduce(args):
     check_writable(out/'results.json')  # before the half minute of training
     _one_thread()
     from mnist37.reproduce import DIGIT_APPROACHES, reproduce, format_table, save_plots, write_results
+    bar = not args.quiet and sys.stdout.isatty()  # the bar is drawn on stdout: not into a file or a pipe
     t0 = time.perf_counter()
-    results, trained = reproduce(progress=not args.quiet and sys.stderr.isatty())
+    results, trained = reproduce(progress=bar)
     plots = save_plots(trained, results, out)
-    digits, _ = reproduce([a for a in DIGIT_APPROACHES if not (args.quick and a.id == 'cnn10')],
-                          progress=not args.quiet and sys.stderr.isatty())
+    digits, _ = reproduce([a for a in DIGIT_APPROACHES if not (args.quick and a.id == 'cnn10')], progress=bar)
     total = time.perf_counter() - t0
     js = write_results(results, out, total, digits)
     print(format_table(results))
