@@ -343,6 +343,15 @@ def open_tab(context, url, before=None):
     return page
 
 
+def without(open_page, path:str) -> tuple:
+    """A playground tab opened by `open_page(before=...)` on which its file `path` (under playground/) answers 404:
+    `(the tab, the file's name, what the page should say about it)`"""
+    url = re.compile(rf'.*/playground/{re.escape(path)}$')
+    page = open_page(before=lambda p: p.route(url, lambda r: r.fulfill(status=404, body='not here')))
+    name = path.rsplit('/', 1)[-1]
+    return page, name, f'could not load {name} (404)'
+
+
 def draw(page, panel, strokes, report, png=None) -> dict:
     """Clear the playground's `panel` (its id), draw `strokes` (lists of points on its 280x280 canvas) with the mouse, and
     return `window.playground[report]` once the page has caught up with the pen (its `updates`: those while drawing);

@@ -7,11 +7,12 @@ except in CI (`CI=true`), where that is a failure, as a missing browser is. Time
 screenshots/playground-budget.json, never asserted.
 """
 import json, re, shutil, subprocess, sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import NO_HEADER, READY, SHOTS, draw, need, open_tab, record
+from conftest import NO_HEADER, READY, SHOTS, draw, need, open_tab, record, without
 
 import build_playground as bp
 import handwriting as hw
@@ -212,10 +213,7 @@ def test_dark_phone_screenshot(chromium, site):
 @pytest.mark.parametrize('path', ['models/cnn10.onnx', 'digits.js'])
 def test_a_missing_file_is_named_where_it_breaks(chromium, site, path):
     "A 404 for the CNN's .onnx: its line names the file and the linear model still answers; for digits.js: the panel"
-    name = path.rsplit('/', 1)[-1]
-    url = re.compile(rf'.*/playground/{re.escape(path)}$')
-    page = tab(chromium, site, before=lambda p: p.route(url, lambda r: r.fulfill(status=404, body='not here')))
-    message = f'could not load {name} (404)'
+    page, name, message = without(partial(tab, chromium, site), path)
     panel = page.locator('#pg-digits')
     if path == 'digits.js':
         error = panel.locator('> .pg-error')

@@ -8,11 +8,12 @@ screenshots named in each test, for people to read. Without Chromium (or playwri
 (`CI=true`), where a missing browser is a failure. axe-core comes from docs/node_modules (`npm ci` in docs/).
 """
 import json, re
+from functools import partial
 from pathlib import Path
 
 import pytest
 from conftest import (AXE, COLOUR_RULES, DOCS, NO_HEADER, READY, SHOTS, axe, need, open_tab, phone_width, record,
-                      site_pages)
+                      site_pages, without)
 
 # one worker (test_docs_site.py is on the other), one Chromium; the site is built once for both (conftest.docs_built)
 pytestmark = pytest.mark.xdist_group('site_access')
@@ -135,10 +136,7 @@ MISSING = {'data.json': ['pg-draw', 'pg-roller-coaster', 'pg-train'], 'digits.bi
 @pytest.mark.parametrize('path', MISSING)
 def test_a_missing_file_is_named_where_it_breaks(chromium, site, path):
     "A 404 for one file: the panels (or model rows) that need it say 'could not load <file> (404)'; the rest work"
-    name = path.rsplit('/', 1)[-1]
-    url = re.compile(rf'.*/playground/{re.escape(path)}$')
-    page = playground(chromium, site, before=lambda p: p.route(url, lambda r: r.fulfill(status=404, body='not here')))
-    message = f'could not load {name} (404)'
+    page, name, message = without(partial(playground, chromium, site), path)
     broken = MISSING[path]
     for panel in ['pg-draw', 'pg-parabola', 'pg-roller-coaster', 'pg-train']:
         error = page.locator(f'#{panel} > .pg-error')
