@@ -326,9 +326,9 @@ def axe(page, rules=None) -> list:
     return page.evaluate(AXE_RUN, [rules, []])
 
 
-def open_tab(context, url, before=None):
+def open_tab(context, url, before=None, timeout=30_000):
     """A new tab of `context` on `url`, with `.errors`: console errors, exceptions, failed requests, HTTP errors, and
-    requests that would leave 127.0.0.1 (blocked); `before(page)` runs before it loads"""
+    requests that would leave 127.0.0.1 (blocked); `before(page)` runs before it loads, in at most `timeout` ms"""
     page = context.new_page()
     page.errors = errors = []
     page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
@@ -339,7 +339,7 @@ def open_tab(context, url, before=None):
         errors.append(f'external request: {route.request.url}'); route.abort()
     page.route(re.compile(r'^(?!http://127\.0\.0\.1[:/]).*'), outside)
     if before: before(page)
-    page.goto(url, wait_until='load')
+    page.goto(url, wait_until='load', timeout=timeout)  # milliseconds
     return page
 
 
